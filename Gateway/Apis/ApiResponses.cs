@@ -1,0 +1,57 @@
+using System.Text.Json;
+using Argus.Grains.Abstractions;
+using Argus.Grains.Abstractions.Serialization;
+
+namespace Argus.Gateway.Apis;
+
+/// <summary>Writes the API's JSON bodies straight to the response pipe.</summary>
+internal static class ApiResponses
+{
+    private const string JsonContentType = "application/json; charset=utf-8";
+
+    public static Task ErrorAsync(HttpContext context, int status, string error, string? field = null, int? retryAfterSeconds = null)
+    {
+        context.Response.StatusCode = status;
+        if (retryAfterSeconds is { } seconds)
+        {
+            context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return context.Response.WriteAsJsonAsync(new ErrorResponse(error, field), ArgusJsonContext.Default.ErrorResponse, JsonContentType, context.RequestAborted);
+    }
+
+    public static async Task EntryAsync(HttpContext context, int status, AuditEntry entry)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = JsonContentType;
+        await using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
+        {
+            AuditEntryJson.Write(writer, entry);
+        }
+
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    public static async Task PageAsync(HttpContext context, AuditPage page)
+    {
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = JsonContentType;
+        await using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("logs");
+            foreach (var entry in page.Logs)
+            {
+                AuditEntryJson.Write(writer, entry);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteNumber("total", page.Total);
+            writer.WriteNumber("limit", page.Limit);
+            writer.WriteNumber("offset", page.Offset);
+            writer.WriteEndObject();
+        }
+
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+}

@@ -1,0 +1,148 @@
+using Argus.Gateway.Options;
+using Argus.Grains.Abstractions;
+using Argus.Grains.Abstractions.Serialization;
+using Argus.Grains.Abstractions.Validation;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace Argus.Gateway.Apis;
+
+/// <summary>The Argus audit-log API: <c>POST /api/audit-logs</c> and <c>GET /api/audit-logs</c>.</summary>
+public static class AuditLogsApi
+{
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    public const string ReplayedHeader = "Idempotent-Replayed";
+
+    /// <summary>Idempotency keys of this API live in their own namespace.</summary>
+    private const string IdempotencyScope = "audit-logs";
+
+    public static IEndpointRouteBuilder MapAuditLogsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/audit-logs");
+        group.MapPost("", CreateAsync);
+        group.MapGet("", ListAsync);
+        return app;
+    }
+
+    private static async Task CreateAsync(HttpContext context, IArgusCluster cluster, TimeProvider time, IOptions<GatewayOptions> options)
+    {
+        var settings = options.Value;
+        if (!IsJson(context.Request.ContentType))
+        {
+            await ApiResponses.ErrorAsync(context, StatusCodes.Status415UnsupportedMediaType,
+                "Validation error: Content-Type must be application/json", "Content-Type");
+            return;
+        }
+
+        if (!TryGetIdempotencyKey(context.Request, out var idempotencyKey, out var keyError))
+        {
+            await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, keyError, IdempotencyKeyHeader);
+            return;
+        }
+
+        AuditValidationException? invalid = null;
+        var (withinLimit, parsed) = await RequestBody.ReadAsync(context.Request, settings.MaxBodyBytes, body =>
+        {
+            try
+            {
+                return RequestBody.WithSpan(body, AuditEntryJson.ReadRequest);
+            }
+            catch (AuditValidationException e)
+            {
+                invalid = e;
+                return null;
+            }
+        });
+
+        if (!withinLimit)
+        {
+            await ApiResponses.ErrorAsync(context, StatusCodes.Status413PayloadTooLarge,
+                $"Validation error: request body exceeds {settings.MaxBodyBytes} bytes", "body");
+            return;
+        }
+
+        if (invalid is not null || parsed is null)
+        {
+            await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, invalid!.Message, invalid.Field);
+            return;
+        }
+
+        var entry = parsed with
+        {
+            // Fixed before the first attempt: every retry of this request carries the same id.
+            Id = idempotencyKey is null ? EntryIds.NewId(time) : EntryIds.FromIdempotencyKey(IdempotencyScope, idempotencyKey),
+            TraceId = parsed.TraceId ?? TraceIdFromHeader(context.Request),
+        };
+
+        var result = await cluster.AppendAsync(entry, context.RequestAborted);
+        switch (result.Status)
+        {
+            case AppendStatus.Stored:
+            case AppendStatus.Replayed:
+                context.Response.Headers.Location = "/api/audit-logs/" + result.Entry!.Id;
+                if (result.Status == AppendStatus.Replayed)
+                {
+                    context.Response.Headers[ReplayedHeader] = "true";
+                }
+
+                await ApiResponses.EntryAsync(context, StatusCodes.Status201Created, result.Entry);
+                break;
+            case AppendStatus.Conflict:
+                await ApiResponses.ErrorAsync(context, StatusCodes.Status422UnprocessableEntity, result.Error!, IdempotencyKeyHeader);
+                break;
+            case AppendStatus.Rejected:
+                await ApiResponses.ErrorAsync(context, StatusCodes.Status422UnprocessableEntity, result.Error!);
+                break;
+            default:
+                // Overloaded, Unavailable, NotOwner: nothing acknowledged; a retry is safe.
+                await ApiResponses.ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, result.Error!, retryAfterSeconds: settings.RetryAfterSeconds);
+                break;
+        }
+    }
+
+    private static async Task ListAsync(HttpContext context, IArgusCluster cluster)
+    {
+        if (!AuditQueryParser.TryParse(context.Request.Query, out var query, out var error))
+        {
+            await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, error.Message, error.Field);
+            return;
+        }
+
+        var page = await cluster.QueryAsync(query, context.RequestAborted);
+        await ApiResponses.PageAsync(context, page);
+    }
+
+    private static bool IsJson(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>An optional <c>Idempotency-Key</c>: 1 to 255 visible ASCII characters.</summary>
+    private static bool TryGetIdempotencyKey(HttpRequest request, out string? key, out string error)
+    {
+        key = null;
+        error = "";
+        var values = request.Headers[IdempotencyKeyHeader];
+        if (values.Count == 0)
+        {
+            return true;
+        }
+
+        var value = values.Count == 1 ? values[0] : null;
+        if (string.IsNullOrEmpty(value) || value.Length > AuditLimits.MaxIdempotencyKeyLength || value.Any(c => c is < '!' or > '~'))
+        {
+            error = $"Validation error: header '{IdempotencyKeyHeader}' must be one value of 1 to {AuditLimits.MaxIdempotencyKeyLength} visible ASCII characters";
+            return false;
+        }
+
+        key = value;
+        return true;
+    }
+
+    /// <summary>The W3C <c>traceparent</c> trace-id, when the body names no trace. An invalid header is ignored, as the spec asks.</summary>
+    private static Guid? TraceIdFromHeader(HttpRequest request) =>
+        request.Headers.TryGetValue("traceparent", out var header) && TraceParent.TryGetTraceId(header.ToString(), out var traceId)
+            ? traceId
+            : null;
+}

@@ -1,0 +1,126 @@
+using System.Globalization;
+using Argus.Grains.Abstractions;
+using Argus.Grains.Abstractions.Validation;
+
+namespace Argus.Gateway.Apis;
+
+/// <summary>
+/// Turns <c>GET /api/audit-logs</c> query parameters into an <see cref="AuditQuery"/>, refusing
+/// anything it cannot honour with the parameter's name. An empty value counts as absent, so a
+/// client may send every filter and leave the unused ones blank; a parameter given twice is refused.
+/// </summary>
+internal static class AuditQueryParser
+{
+    public static bool TryParse(IQueryCollection parameters, out AuditQuery query, out AuditValidationException error)
+    {
+        query = new AuditQuery();
+        error = null!;
+        try
+        {
+            query = new AuditQuery
+            {
+                TraceId = Guid(parameters, "traceId"),
+                EventType = Text(parameters, "eventType", AuditLimits.MaxEventTypeLength),
+                EventAction = Enum<EventAction>(parameters, "eventAction", WireNames.EventActions),
+                Status = Enum<AuditStatus>(parameters, "status", WireNames.Statuses),
+                ActorType = Enum<ActorType>(parameters, "actorType", WireNames.ActorTypes),
+                ActorId = Text(parameters, "actorId", AuditLimits.MaxIdentifierLength),
+                TargetType = Enum<TargetType>(parameters, "targetType", WireNames.TargetTypes),
+                TargetId = Text(parameters, "targetId", AuditLimits.MaxIdentifierLength),
+                Since = Time(parameters, "since", "startTime"),
+                Until = Time(parameters, "until", "endTime"),
+                Limit = Integer(parameters, "limit", 1, AuditLimits.MaxLimit) ?? AuditLimits.DefaultLimit,
+                Offset = Integer(parameters, "offset", 0, int.MaxValue) ?? 0,
+            };
+
+            if (query.Since is { } since && query.Until is { } until && since > until)
+            {
+                throw Invalid("since", "'since' must not be later than 'until'");
+            }
+
+            return true;
+        }
+        catch (AuditValidationException e)
+        {
+            error = e;
+            return false;
+        }
+    }
+
+    private static string? Single(IQueryCollection parameters, string name)
+    {
+        var values = parameters[name];
+        if (values.Count > 1)
+        {
+            throw Invalid(name, $"query parameter '{name}' is given more than once");
+        }
+
+        var value = values.Count == 1 ? values[0] : null;
+        return string.IsNullOrEmpty(value) ? null : value;
+    }
+
+    private static string? Text(IQueryCollection parameters, string name, int maxLength)
+    {
+        var value = Single(parameters, name);
+        return value is not null && value.Length > maxLength
+            ? throw Invalid(name, $"query parameter '{name}' must be at most {maxLength} characters")
+            : value;
+    }
+
+    private static Guid? Guid(IQueryCollection parameters, string name)
+    {
+        var value = Single(parameters, name);
+        return value is null ? null
+            : System.Guid.TryParseExact(value, "D", out var guid) ? guid
+            : throw Invalid(name, $"query parameter '{name}' must be a UUID such as 550e8400-e29b-41d4-a716-446655440000");
+    }
+
+    private static T? Enum<T>(IQueryCollection parameters, string name, string[] names)
+        where T : struct, System.Enum
+    {
+        var value = Single(parameters, name);
+        if (value is null)
+        {
+            return null;
+        }
+
+        var index = Array.IndexOf(names, value);
+        return index >= 0
+            ? (T)System.Enum.ToObject(typeof(T), index + 1)
+            : throw Invalid(name, $"query parameter '{name}' must be {WireNames.OneOf(names)}");
+    }
+
+    /// <summary>A time bound under either of its names (seed 003's since/until, seed 001's startTime/endTime).</summary>
+    private static DateTimeOffset? Time(IQueryCollection parameters, string name, string alias)
+    {
+        var value = Single(parameters, name);
+        var aliased = Single(parameters, alias);
+        if (value is not null && aliased is not null)
+        {
+            throw Invalid(name, $"give '{name}' or '{alias}', not both");
+        }
+
+        var used = value is not null ? name : alias;
+        value ??= aliased;
+        return value is null ? null
+            : Rfc3339.TryParse(value, out var parsed) ? parsed
+            : throw Invalid(used, $"query parameter '{used}' has an invalid format, {Rfc3339.Expected}");
+    }
+
+    private static int? Integer(IQueryCollection parameters, string name, int min, int max)
+    {
+        var value = Single(parameters, name);
+        if (value is null)
+        {
+            return null;
+        }
+
+        return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed >= min && parsed <= max
+            ? parsed
+            : throw Invalid(name, max == int.MaxValue
+                ? $"query parameter '{name}' must be an integer of at least {min}"
+                : $"query parameter '{name}' must be an integer between {min} and {max}");
+    }
+
+    private static AuditValidationException Invalid(string field, string message) => new(field, "Validation error: " + message);
+}

@@ -1,0 +1,40 @@
+using Argus.Gateway.Options;
+using Argus.Grains.Abstractions;
+using Argus.Grains.Abstractions.Serialization;
+using Microsoft.Extensions.Options;
+
+namespace Argus.Gateway.Apis;
+
+/// <summary><c>GET /health</c> and <c>GET /version</c>.</summary>
+public static class OperationsApi
+{
+    public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/health", HealthAsync);
+        app.MapGet("/version", () => TypedResults.Json(
+            new VersionResponse(BuildInfo.Service, BuildInfo.Version, BuildInfo.BuildTime, BuildInfo.GitCommit),
+            ArgusJsonContext.Default.VersionResponse));
+        return app;
+    }
+
+    /// <summary>200 only while Postgres answers and every partition has an owner; 503 with the reason otherwise.</summary>
+    private static async Task<IResult> HealthAsync(IArgusCluster cluster, IOptions<GatewayOptions> options, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.HealthTimeout);
+        HealthReport report;
+        try
+        {
+            report = await cluster.CheckHealthAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            report = new HealthReport(false, "health check timed out");
+        }
+
+        return TypedResults.Json(
+            new HealthResponse(BuildInfo.Service, report.Healthy ? "healthy" : "unhealthy", report.Reason),
+            ArgusJsonContext.Default.HealthResponse,
+            statusCode: report.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+}

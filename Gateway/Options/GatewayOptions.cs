@@ -1,0 +1,18 @@
+using Argus.Grains.Abstractions.Validation;
+
+namespace Argus.Gateway.Options;
+
+/// <summary>Settings of the public HTTP API (section <c>Argus:Gateway</c>).</summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "Argus:Gateway";
+
+    /// <summary>Largest request body accepted; a larger one is answered 413.</summary>
+    public int MaxBodyBytes { get; set; } = AuditLimits.DefaultMaxBodyBytes;
+
+    /// <summary>The <c>Retry-After</c> sent with 503 when the node is overloaded or storage is unavailable.</summary>
+    public int RetryAfterSeconds { get; set; } = 1;
+
+    /// <summary>How long <c>GET /health</c> waits for Postgres before calling it unreachable.</summary>
+    public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromSeconds(2);
+}

@@ -1,0 +1,3 @@
+using Argus.Gateway.Hosting;
+
+await ArgusNode.Build(args).RunAsync();

@@ -1,0 +1,36 @@
+using Argus.Grains.Abstractions.Validation;
+
+namespace Argus.Grains.Abstractions;
+
+/// <summary>
+/// A filtered read. Every filter is optional and they combine with AND. Results are ordered
+/// newest first by <c>(timestamp desc, id desc)</c>, a total order, so pages are deterministic.
+/// </summary>
+public sealed record AuditQuery
+{
+    public Guid? TraceId { get; init; }
+
+    public string? EventType { get; init; }
+
+    public EventAction? EventAction { get; init; }
+
+    public AuditStatus? Status { get; init; }
+
+    public ActorType? ActorType { get; init; }
+
+    public string? ActorId { get; init; }
+
+    public TargetType? TargetType { get; init; }
+
+    public string? TargetId { get; init; }
+
+    /// <summary>Inclusive lower bound on <c>timestamp</c>.</summary>
+    public DateTimeOffset? Since { get; init; }
+
+    /// <summary>Exclusive upper bound on <c>timestamp</c>.</summary>
+    public DateTimeOffset? Until { get; init; }
+
+    public int Limit { get; init; } = AuditLimits.DefaultLimit;
+
+    public int Offset { get; init; }
+}

@@ -1,0 +1,16 @@
+namespace Argus.Grains.Abstractions;
+
+/// <summary>
+/// The cluster as callers see it: append entries, read pages. The gateway is written against
+/// this; in single-node mode it is the local silo (plain method calls), in a cluster it routes
+/// to the silo that owns each entry's partition.
+/// </summary>
+public interface IArgusCluster
+{
+    ValueTask<AppendResult> AppendAsync(AuditEntry entry, CancellationToken cancellationToken);
+
+    Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken);
+
+    /// <summary>True while the cluster can accept and read entries (Postgres reachable, partitions owned).</summary>
+    Task<HealthReport> CheckHealthAsync(CancellationToken cancellationToken);
+}

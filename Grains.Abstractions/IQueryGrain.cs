@@ -1,0 +1,7 @@
+namespace Argus.Grains.Abstractions;
+
+/// <summary>Answers filtered reads with exact, deterministic pages.</summary>
+public interface IQueryGrain
+{
+    Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken);
+}

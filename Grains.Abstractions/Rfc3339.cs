@@ -1,0 +1,117 @@
+using System.Globalization;
+
+namespace Argus.Grains.Abstractions;
+
+/// <summary>
+/// Strict RFC 3339 date-times: <c>YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)</c>.
+/// Values are truncated to whole microseconds, the precision Postgres stores, so what an
+/// acknowledgement echoes is exactly what a later read returns.
+/// </summary>
+public static class Rfc3339
+{
+    public const string Expected = "expected RFC3339 such as 2024-01-20T10:00:00Z or 2024-01-20T10:00:00.123456+02:00";
+
+    public static bool TryParse(ReadOnlySpan<char> s, out DateTimeOffset value)
+    {
+        value = default;
+        if (s.Length < 20
+            || !TryDigits(s, 0, 4, out var year) || s[4] != '-'
+            || !TryDigits(s, 5, 2, out var month) || s[7] != '-'
+            || !TryDigits(s, 8, 2, out var day) || (s[10] != 'T' && s[10] != 't')
+            || !TryDigits(s, 11, 2, out var hour) || s[13] != ':'
+            || !TryDigits(s, 14, 2, out var minute) || s[16] != ':'
+            || !TryDigits(s, 17, 2, out var second))
+        {
+            return false;
+        }
+
+        var i = 19;
+        long ticks = 0;
+        if (s[i] == '.')
+        {
+            i++;
+            var start = i;
+            long scale = TimeSpan.TicksPerSecond;
+            while (i < s.Length && char.IsAsciiDigit(s[i]))
+            {
+                scale /= 10;
+                ticks += (s[i] - '0') * scale;
+                i++;
+            }
+
+            if (i == start)
+            {
+                return false;
+            }
+        }
+
+        TimeSpan offset;
+        if (i < s.Length && (s[i] == 'Z' || s[i] == 'z'))
+        {
+            offset = TimeSpan.Zero;
+            i++;
+        }
+        else if (i + 6 == s.Length && (s[i] == '+' || s[i] == '-')
+                 && TryDigits(s, i + 1, 2, out var oh) && s[i + 3] == ':' && TryDigits(s, i + 4, 2, out var om)
+                 && oh < 24 && om < 60)
+        {
+            offset = new TimeSpan(oh, om, 0);
+            if (s[i] == '-')
+            {
+                offset = -offset;
+            }
+
+            i += 6;
+        }
+        else
+        {
+            return false;
+        }
+
+        // RFC 3339 allows a leap second (:60); .NET cannot represent it, so it is refused rather than moved.
+        if (i != s.Length || year < 1 || month is < 1 or > 12 || hour > 23 || minute > 59 || second > 59
+            || day < 1 || day > DateTime.DaysInMonth(year, month))
+        {
+            return false;
+        }
+
+        try
+        {
+            var local = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Unspecified).AddTicks(ticks);
+            value = TruncateToMicroseconds(new DateTimeOffset(local, offset).ToUniversalTime());
+            return true;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return false; // the UTC instant falls outside year 1..9999
+        }
+    }
+
+    public static DateTimeOffset TruncateToMicroseconds(DateTimeOffset value) =>
+        new(value.UtcTicks - (value.UtcTicks % TimeSpan.TicksPerMicrosecond), TimeSpan.Zero);
+
+    /// <summary>UTC, <c>Z</c>, and six fraction digits only when the value has a fraction.</summary>
+    public static string Format(DateTimeOffset value)
+    {
+        var utc = value.UtcDateTime;
+        return utc.Ticks % TimeSpan.TicksPerSecond == 0
+            ? utc.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'Z'", CultureInfo.InvariantCulture)
+            : utc.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'ffffff'Z'", CultureInfo.InvariantCulture);
+    }
+
+    private static bool TryDigits(ReadOnlySpan<char> s, int start, int count, out int value)
+    {
+        value = 0;
+        for (var i = start; i < start + count; i++)
+        {
+            if (!char.IsAsciiDigit(s[i]))
+            {
+                return false;
+            }
+
+            value = (value * 10) + (s[i] - '0');
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,414 @@
+using System.Text;
+using System.Text.Json;
+using Argus.Grains.Abstractions.Validation;
+
+namespace Argus.Grains.Abstractions.Serialization;
+
+/// <summary>
+/// Reads and writes the Argus API's audit entry JSON by hand: one pass over the bytes, every
+/// refusal naming its field, metadata objects kept as their text. This is the ingest hot path,
+/// so it neither builds a DOM nor goes through reflection.
+/// </summary>
+public static class AuditEntryJson
+{
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
+
+    /// <summary>
+    /// Parses a create request. <c>id</c> and <c>createdAt</c> are Argus's to set and are ignored,
+    /// as are unknown fields; the returned entry has <see cref="Guid.Empty"/> as its id.
+    /// </summary>
+    /// <exception cref="AuditValidationException">The input is not a valid entry.</exception>
+    public static AuditEntry ReadRequest(ReadOnlySpan<byte> utf8Json)
+    {
+        var reader = new Utf8JsonReader(utf8Json, isFinalBlock: true, new JsonReaderState(ReaderOptions));
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw Invalid("body", "request body must be a JSON object");
+            }
+
+            var entry = ReadObject(ref reader, utf8Json, stored: false);
+            if (reader.Read())
+            {
+                throw Invalid("body", "unexpected content after the JSON object");
+            }
+
+            return entry;
+        }
+        catch (JsonException e)
+        {
+            throw Invalid("body", $"malformed JSON at line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}");
+        }
+    }
+
+    /// <summary>
+    /// Reads an entry as Argus returns it (with <c>id</c> and <c>createdAt</c>); the reader is on
+    /// its StartObject. Used by clients, which trust the server's metadata text as it is.
+    /// </summary>
+    public static AuditEntry ReadStored(ref Utf8JsonReader reader) =>
+        ReadObject(ref reader, ReadOnlySpan<byte>.Empty, stored: true);
+
+    public static void Write(Utf8JsonWriter writer, AuditEntry entry)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("id", entry.Id);
+        if (entry.TraceId is { } traceId)
+        {
+            writer.WriteString("traceId", traceId);
+        }
+
+        writer.WriteString("timestamp", Rfc3339.Format(entry.Timestamp));
+        WriteIfPresent(writer, "eventType", entry.EventType);
+        WriteIfPresent(writer, "eventAction", entry.EventAction?.ToWire());
+        writer.WriteString("status", entry.Status.ToWire());
+        writer.WriteString("actorType", entry.ActorType.ToWire());
+        writer.WriteString("actorId", entry.ActorId);
+        writer.WriteString("targetType", entry.TargetType.ToWire());
+        WriteIfPresent(writer, "targetId", entry.TargetId);
+        WriteRawIfPresent(writer, "requestMetadata", entry.RequestMetadata);
+        WriteRawIfPresent(writer, "responseMetadata", entry.ResponseMetadata);
+        WriteRawIfPresent(writer, "additionalMetadata", entry.AdditionalMetadata);
+        writer.WriteString("createdAt", Rfc3339.Format(entry.CreatedAt));
+        writer.WriteEndObject();
+    }
+
+    private static AuditEntry ReadObject(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, bool stored)
+    {
+        Guid id = default;
+        Guid? traceId = null;
+        DateTimeOffset? timestamp = null, createdAt = null;
+        string? eventType = null, actorId = null, targetId = null;
+        string? requestMetadata = null, responseMetadata = null, additionalMetadata = null;
+        EventAction? eventAction = null;
+        AuditStatus? status = null;
+        ActorType? actorType = null;
+        TargetType? targetType = null;
+        var seen = 0;
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var field = FieldOf(ref reader);
+            if (!reader.Read())
+            {
+                break;
+            }
+
+            if (field == Field.Unknown || (!stored && field is Field.Id or Field.CreatedAt))
+            {
+                reader.Skip();
+                continue;
+            }
+
+            var bit = 1 << (int)field;
+            if ((seen & bit) != 0)
+            {
+                throw Invalid(NameOf(field), $"field '{NameOf(field)}' appears more than once");
+            }
+
+            seen |= bit;
+            switch (field)
+            {
+                case Field.Id:
+                    id = ReadGuid(ref reader, "id") ?? throw Required("id");
+                    break;
+                case Field.TraceId:
+                    traceId = ReadGuid(ref reader, "traceId");
+                    break;
+                case Field.Timestamp:
+                    timestamp = ReadTimestamp(ref reader, "timestamp");
+                    break;
+                case Field.CreatedAt:
+                    createdAt = ReadTimestamp(ref reader, "createdAt");
+                    break;
+                case Field.EventType:
+                    eventType = ReadText(ref reader, "eventType", AuditLimits.MaxEventTypeLength);
+                    break;
+                case Field.EventAction:
+                    eventAction = (EventAction?)ReadEnum(ref reader, "eventAction", WireNames.EventActions);
+                    break;
+                case Field.Status:
+                    status = (AuditStatus?)ReadEnum(ref reader, "status", WireNames.Statuses);
+                    break;
+                case Field.ActorType:
+                    actorType = (ActorType?)ReadEnum(ref reader, "actorType", WireNames.ActorTypes);
+                    break;
+                case Field.ActorId:
+                    actorId = ReadText(ref reader, "actorId", AuditLimits.MaxIdentifierLength);
+                    break;
+                case Field.TargetType:
+                    targetType = (TargetType?)ReadEnum(ref reader, "targetType", WireNames.TargetTypes);
+                    break;
+                case Field.TargetId:
+                    targetId = ReadText(ref reader, "targetId", AuditLimits.MaxIdentifierLength);
+                    break;
+                case Field.RequestMetadata:
+                    requestMetadata = ReadMetadata(ref reader, source, "requestMetadata");
+                    break;
+                case Field.ResponseMetadata:
+                    responseMetadata = ReadMetadata(ref reader, source, "responseMetadata");
+                    break;
+                case Field.AdditionalMetadata:
+                    additionalMetadata = ReadMetadata(ref reader, source, "additionalMetadata");
+                    break;
+            }
+        }
+
+        return new AuditEntry
+        {
+            Id = stored && id == Guid.Empty ? throw Required("id") : id,
+            TraceId = traceId,
+            Timestamp = timestamp ?? throw Required("timestamp"),
+            EventType = eventType,
+            EventAction = eventAction,
+            Status = status ?? throw Required("status"),
+            ActorType = actorType ?? throw Required("actorType"),
+            ActorId = actorId ?? throw Required("actorId"),
+            TargetType = targetType ?? throw Required("targetType"),
+            TargetId = targetId,
+            RequestMetadata = requestMetadata,
+            ResponseMetadata = responseMetadata,
+            AdditionalMetadata = additionalMetadata,
+            CreatedAt = stored ? createdAt ?? throw Required("createdAt") : default,
+        };
+    }
+
+    private enum Field
+    {
+        Unknown,
+        Id,
+        TraceId,
+        Timestamp,
+        EventType,
+        EventAction,
+        Status,
+        ActorType,
+        ActorId,
+        TargetType,
+        TargetId,
+        RequestMetadata,
+        ResponseMetadata,
+        AdditionalMetadata,
+        CreatedAt,
+    }
+
+    private static Field FieldOf(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("id"u8) ? Field.Id
+        : reader.ValueTextEquals("traceId"u8) ? Field.TraceId
+        : reader.ValueTextEquals("timestamp"u8) ? Field.Timestamp
+        : reader.ValueTextEquals("eventType"u8) ? Field.EventType
+        : reader.ValueTextEquals("eventAction"u8) ? Field.EventAction
+        : reader.ValueTextEquals("status"u8) ? Field.Status
+        : reader.ValueTextEquals("actorType"u8) ? Field.ActorType
+        : reader.ValueTextEquals("actorId"u8) ? Field.ActorId
+        : reader.ValueTextEquals("targetType"u8) ? Field.TargetType
+        : reader.ValueTextEquals("targetId"u8) ? Field.TargetId
+        : reader.ValueTextEquals("requestMetadata"u8) ? Field.RequestMetadata
+        : reader.ValueTextEquals("responseMetadata"u8) ? Field.ResponseMetadata
+        : reader.ValueTextEquals("additionalMetadata"u8) ? Field.AdditionalMetadata
+        : reader.ValueTextEquals("createdAt"u8) ? Field.CreatedAt
+        : Field.Unknown;
+
+    private static string NameOf(Field field) => field switch
+    {
+        Field.Id => "id",
+        Field.TraceId => "traceId",
+        Field.Timestamp => "timestamp",
+        Field.EventType => "eventType",
+        Field.EventAction => "eventAction",
+        Field.Status => "status",
+        Field.ActorType => "actorType",
+        Field.ActorId => "actorId",
+        Field.TargetType => "targetType",
+        Field.TargetId => "targetId",
+        Field.RequestMetadata => "requestMetadata",
+        Field.ResponseMetadata => "responseMetadata",
+        Field.AdditionalMetadata => "additionalMetadata",
+        Field.CreatedAt => "createdAt",
+        _ => "body",
+    };
+
+    /// <summary>A string value, or null for JSON null; anything else is refused.</summary>
+    private static string? ReadString(ref Utf8JsonReader reader, string field)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            throw Invalid(field, $"field '{field}' must be a string, got {Describe(reader.TokenType)}");
+        }
+
+        try
+        {
+            return reader.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            throw Invalid(field, $"field '{field}' contains an invalid Unicode escape");
+        }
+    }
+
+    private static string? ReadText(ref Utf8JsonReader reader, string field, int maxLength)
+    {
+        var value = ReadString(ref reader, field);
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value.Length == 0 || string.IsNullOrWhiteSpace(value))
+        {
+            throw Invalid(field, $"field '{field}' must not be empty");
+        }
+
+        if (value.Length > maxLength)
+        {
+            throw Invalid(field, $"field '{field}' must be at most {maxLength} characters");
+        }
+
+        if (value.Contains('\0'))
+        {
+            throw Invalid(field, $"field '{field}' must not contain the NUL character");
+        }
+
+        return value;
+    }
+
+    /// <summary>The 1-based ordinal of an enum's wire name, which is the enum's value.</summary>
+    private static int? ReadEnum(ref Utf8JsonReader reader, string field, string[] names)
+    {
+        var value = ReadString(ref reader, field);
+        if (value is null)
+        {
+            return null;
+        }
+
+        var index = Array.IndexOf(names, value);
+        return index >= 0
+            ? index + 1
+            : throw Invalid(field, $"field '{field}' must be {WireNames.OneOf(names)}; got '{Truncate(value)}'");
+    }
+
+    private static Guid? ReadGuid(ref Utf8JsonReader reader, string field)
+    {
+        var value = ReadString(ref reader, field);
+        if (value is null)
+        {
+            return null;
+        }
+
+        return Guid.TryParseExact(value, "D", out var guid)
+            ? guid
+            : throw Invalid(field, $"field '{field}' must be a UUID such as 550e8400-e29b-41d4-a716-446655440000; got '{Truncate(value)}'");
+    }
+
+    private static DateTimeOffset? ReadTimestamp(ref Utf8JsonReader reader, string field)
+    {
+        var value = ReadString(ref reader, field);
+        if (value is null)
+        {
+            return null;
+        }
+
+        return Rfc3339.TryParse(value, out var parsed)
+            ? parsed
+            : throw Invalid(field, $"invalid {field} format, {Rfc3339.Expected}; got '{Truncate(value)}'");
+    }
+
+    /// <summary>
+    /// A JSON object kept as its UTF-8 text. Walks it once to refuse what Postgres jsonb cannot
+    /// hold (the NUL character, unpaired surrogates, invalid UTF-8) before it can reach storage.
+    /// </summary>
+    private static string? ReadMetadata(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, string field)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw Invalid(field, $"field '{field}' must be a JSON object, got {Describe(reader.TokenType)}");
+        }
+
+        if (source.IsEmpty)
+        {
+            using var document = JsonDocument.ParseValue(ref reader);
+            return document.RootElement.GetRawText();
+        }
+
+        var start = (int)reader.TokenStartIndex;
+        var depth = reader.CurrentDepth;
+        while (reader.Read() && reader.CurrentDepth > depth)
+        {
+            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+            {
+                string text;
+                try
+                {
+                    text = reader.GetString()!;
+                }
+                catch (InvalidOperationException)
+                {
+                    throw Invalid(field, $"field '{field}' contains an invalid Unicode escape");
+                }
+
+                if (text.Contains('\0'))
+                {
+                    throw Invalid(field, $"field '{field}' must not contain the NUL character (\\u0000)");
+                }
+            }
+        }
+
+        var end = (int)reader.BytesConsumed;
+        try
+        {
+            return StrictUtf8.GetString(source[start..end]);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw Invalid(field, $"field '{field}' is not valid UTF-8");
+        }
+    }
+
+    private static void WriteIfPresent(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
+    private static void WriteRawIfPresent(Utf8JsonWriter writer, string name, string? json)
+    {
+        if (json is not null)
+        {
+            writer.WritePropertyName(name);
+            writer.WriteRawValue(json, skipInputValidation: true);
+        }
+    }
+
+    private static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.Null => "null",
+        _ => token.ToString(),
+    };
+
+    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "...";
+
+    private static AuditValidationException Required(string field) =>
+        Invalid(field, $"field '{field}' is required");
+
+    private static AuditValidationException Invalid(string field, string message) =>
+        new(field, "Validation error: " + message);
+}

@@ -1,0 +1,17 @@
+namespace Argus.Grains.Storage;
+
+/// <summary>
+/// Postgres advisory-lock keys. Argus uses the two-key form with its own key space, so it never
+/// collides with another application's locks in the same database.
+/// </summary>
+public static class AdvisoryLocks
+{
+    /// <summary>'ARGU' as an int: the first key of every Argus lock.</summary>
+    public const int Space = 0x41524755;
+
+    /// <summary>Held while schema migrations run.</summary>
+    public const int Migrations = -1;
+
+    /// <summary>The second key of partition <paramref name="partition"/>'s ownership lock.</summary>
+    public static int Partition(int partition) => partition;
+}

@@ -1,0 +1,75 @@
+using Argus.Grains.Abstractions;
+
+namespace Argus.Grains.Storage;
+
+/// <summary>
+/// One commit's rows as columns (the shape <c>unnest</c> wants) plus each partition's fence.
+/// The writer reuses one instance, so forming a batch allocates little.
+/// </summary>
+public sealed class CommitBatch
+{
+    public List<Guid> Ids { get; } = [];
+    public List<Guid?> TraceIds { get; } = [];
+    public List<DateTime> OccurredAt { get; } = [];
+    public List<string?> EventTypes { get; } = [];
+    public List<string?> EventActions { get; } = [];
+    public List<string?> Statuses { get; } = [];
+    public List<string?> ActorTypes { get; } = [];
+    public List<string?> ActorIds { get; } = [];
+    public List<string?> TargetTypes { get; } = [];
+    public List<string?> TargetIds { get; } = [];
+    public List<string?> RequestMetadata { get; } = [];
+    public List<string?> ResponseMetadata { get; } = [];
+    public List<string?> AdditionalMetadata { get; } = [];
+    public List<int> Partitions { get; } = [];
+    public List<long> Seqs { get; } = [];
+
+    public List<int> FencePartitions { get; } = [];
+    public List<long> FenceEpochs { get; } = [];
+    public List<long> FenceExpected { get; } = [];
+    public List<long> FenceLast { get; } = [];
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public int Count => Ids.Count;
+
+    public void Add(AuditEntry entry, int partition, long seq)
+    {
+        Ids.Add(entry.Id);
+        TraceIds.Add(entry.TraceId);
+        OccurredAt.Add(entry.Timestamp.UtcDateTime);
+        EventTypes.Add(entry.EventType);
+        EventActions.Add(entry.EventAction?.ToWire());
+        Statuses.Add(entry.Status.ToWire());
+        ActorTypes.Add(entry.ActorType.ToWire());
+        ActorIds.Add(entry.ActorId);
+        TargetTypes.Add(entry.TargetType.ToWire());
+        TargetIds.Add(entry.TargetId);
+        RequestMetadata.Add(entry.RequestMetadata);
+        ResponseMetadata.Add(entry.ResponseMetadata);
+        AdditionalMetadata.Add(entry.AdditionalMetadata);
+        Partitions.Add(partition);
+        Seqs.Add(seq);
+    }
+
+    public void AddFence(int partition, long epoch, long expected, long last)
+    {
+        FencePartitions.Add(partition);
+        FenceEpochs.Add(epoch);
+        FenceExpected.Add(expected);
+        FenceLast.Add(last);
+    }
+
+    public void Clear()
+    {
+        foreach (var list in new System.Collections.IList[]
+        {
+            Ids, TraceIds, OccurredAt, EventTypes, EventActions, Statuses, ActorTypes, ActorIds, TargetTypes, TargetIds,
+            RequestMetadata, ResponseMetadata, AdditionalMetadata, Partitions, Seqs,
+            FencePartitions, FenceEpochs, FenceExpected, FenceLast,
+        })
+        {
+            list.Clear();
+        }
+    }
+}

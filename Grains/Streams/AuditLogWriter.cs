@@ -1,0 +1,363 @@
+using System.Threading.Channels;
+using Argus.Grains.Abstractions;
+using Argus.Grains.Options;
+using Argus.Grains.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Argus.Grains.Streams;
+
+/// <summary>
+/// The silo's one group-commit writer. While a commit is in flight, entries of every trace and
+/// every partition pile up in their streams; the next commit takes all of them in one round
+/// trip. Batches therefore grow with load on their own, with no linger timer adding latency.
+/// Callers are answered only after the commit: an acknowledgement is durable.
+/// </summary>
+public sealed partial class AuditLogWriter : BackgroundService
+{
+    private readonly Channel<PartitionStream> dirty = Channel.CreateUnbounded<PartitionStream>(
+        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+
+    private readonly AuditStore store;
+    private readonly WriterOptions options;
+    private readonly TimeProvider time;
+    private readonly ILogger<AuditLogWriter> logger;
+    private readonly CommitBatch rows = new();
+    private int pendingCount;
+
+    public AuditLogWriter(AuditStore store, IOptions<WriterOptions> options, TimeProvider time, ILogger<AuditLogWriter> logger)
+    {
+        this.store = store;
+        this.options = options.Value;
+        this.time = time;
+        this.logger = logger;
+    }
+
+    /// <summary>Entries accepted and not yet answered. Bounded by <see cref="WriterOptions.MaxPendingEntries"/>.</summary>
+    public int PendingEntries => Volatile.Read(ref pendingCount);
+
+    /// <summary>Raised after each successful commit with its number of entries (for metrics and tests).</summary>
+    public event Action<int>? Committed;
+
+    internal void Signal(PartitionStream stream) => dirty.Writer.TryWrite(stream);
+
+    /// <summary>Reserves room for one entry; false when the silo's buffers are full.</summary>
+    internal bool TryReserve()
+    {
+        if (Interlocked.Increment(ref pendingCount) <= options.MaxPendingEntries)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref pendingCount);
+        return false;
+    }
+
+    internal void Release(int count) => Interlocked.Add(ref pendingCount, -count);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<PendingAppend>(options.MaxBatchEntries);
+        var carried = new List<PartitionStream>();
+        var reader = dirty.Reader;
+        while (true)
+        {
+            if (!reader.TryPeek(out _))
+            {
+                // On shutdown keep going until every accepted entry has been answered.
+                if (stoppingToken.IsCancellationRequested && PendingEntries == 0)
+                {
+                    return;
+                }
+
+                try
+                {
+                    await reader.WaitToReadAsync(stoppingToken.IsCancellationRequested ? CancellationToken.None : stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    continue;
+                }
+            }
+
+            batch.Clear();
+            while (batch.Count < options.MaxBatchEntries && reader.TryRead(out var stream))
+            {
+                if (stream.Drain(batch, options.MaxBatchEntries - batch.Count))
+                {
+                    carried.Add(stream);
+                }
+            }
+
+            foreach (var stream in carried)
+            {
+                dirty.Writer.TryWrite(stream);
+            }
+
+            carried.Clear();
+            if (batch.Count > 0)
+            {
+                await CommitAsync(batch);
+            }
+        }
+    }
+
+    private async Task CommitAsync(List<PendingAppend> batch)
+    {
+        var work = SetAsideRepeatedIds(batch, out var followers);
+        await CommitWithRetriesAsync(work);
+        foreach (var (leader, follower) in followers)
+        {
+            var outcome = await leader.Outcome;
+            Complete(follower, outcome.IsSuccess
+                ? follower.Entry.SameEventAs(outcome.Entry!) ? AppendResult.Replayed(outcome.Entry!) : Conflict(follower.Entry)
+                : outcome);
+        }
+    }
+
+    /// <summary>
+    /// A caller that retries while its first attempt is still waiting puts the same id in the batch
+    /// twice. Only the first goes to storage; the repeat is answered with its outcome.
+    /// </summary>
+    private static List<PendingAppend> SetAsideRepeatedIds(List<PendingAppend> batch, out List<(PendingAppend Leader, PendingAppend Follower)> followers)
+    {
+        followers = [];
+        var leaders = new Dictionary<Guid, PendingAppend>(batch.Count);
+        var work = new List<PendingAppend>(batch.Count);
+        foreach (var pending in batch)
+        {
+            if (leaders.TryGetValue(pending.Entry.Id, out var leader))
+            {
+                followers.Add((leader, pending));
+            }
+            else
+            {
+                leaders.Add(pending.Entry.Id, pending);
+                work.Add(pending);
+            }
+        }
+
+        return work;
+    }
+
+    private async Task CommitWithRetriesAsync(List<PendingAppend> work)
+    {
+        var started = time.GetTimestamp();
+        var attempt = 0;
+        var step = Step.Commit;
+        while (true)
+        {
+            work.RemoveAll(pending => pending.IsCompleted);
+            if (work.Count == 0)
+            {
+                return;
+            }
+
+            try
+            {
+                switch (step)
+                {
+                    case Step.Commit:
+                        await CommitOnceAsync(work);
+                        return;
+                    case Step.ResolveDuplicates:
+                        await ResolveDuplicatesAsync(work);
+                        break;
+                    case Step.ResyncFences:
+                        await ResyncFencesAsync(work);
+                        break;
+                }
+
+                step = Step.Commit;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == AuditStore.PrimaryKeyConstraint)
+            {
+                step = Step.ResolveDuplicates;
+            }
+            catch (PostgresException e) when (e.SqlState == AuditStore.FenceFailedState
+                || (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == AuditStore.PartitionSeqConstraint))
+            {
+                LogFenceFailed(e.MessageText);
+                step = Step.ResyncFences;
+            }
+            catch (PostgresException e) when (IsContentError(e))
+            {
+                await IsolateAsync(work, e);
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException)
+            {
+                if (time.GetElapsedTime(started) >= options.CommitTimeout)
+                {
+                    LogGaveUp(work.Count, e);
+                    foreach (var pending in work)
+                    {
+                        Complete(pending, AppendResult.Failed(AppendStatus.Unavailable, "storage is unavailable; the entry may not be stored, retry with the same Idempotency-Key"));
+                    }
+
+                    return;
+                }
+
+                LogRetrying(work.Count, attempt + 1, e.Message);
+                await Task.Delay(Backoff(attempt++), time);
+            }
+        }
+    }
+
+    private enum Step
+    {
+        Commit,
+        ResolveDuplicates,
+        ResyncFences,
+    }
+
+    private async Task CommitOnceAsync(List<PendingAppend> work)
+    {
+        // Entries of a partition that is no longer owned go back to their callers to be re-routed.
+        var leases = new Dictionary<PartitionStream, (PartitionLease Lease, long Next)>();
+        foreach (var pending in work)
+        {
+            if (!leases.ContainsKey(pending.Stream) && pending.Stream.Lease is { } lease)
+            {
+                leases.Add(pending.Stream, (lease, lease.LastSeq));
+            }
+        }
+
+        rows.Clear();
+        rows.CreatedAt = Rfc3339.TruncateToMicroseconds(time.GetUtcNow());
+        foreach (var pending in work)
+        {
+            if (!leases.TryGetValue(pending.Stream, out var position))
+            {
+                Complete(pending, AppendResult.Failed(AppendStatus.NotOwner, $"partition {pending.Stream.Partition} is not owned by this silo"));
+                continue;
+            }
+
+            var seq = position.Next + 1;
+            leases[pending.Stream] = (position.Lease, seq);
+            rows.Add(pending.Entry, pending.Stream.Partition, seq);
+        }
+
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var (stream, (lease, last)) in leases)
+        {
+            rows.AddFence(stream.Partition, lease.Epoch, lease.LastSeq, last);
+        }
+
+        await store.CommitAsync(rows, CancellationToken.None);
+
+        foreach (var (_, (lease, last)) in leases)
+        {
+            lease.LastSeq = last;
+        }
+
+        var createdAt = rows.CreatedAt;
+        foreach (var pending in work)
+        {
+            Complete(pending, AppendResult.Stored(pending.Entry with { CreatedAt = createdAt }));
+        }
+
+        Committed?.Invoke(rows.Count);
+    }
+
+    /// <summary>Answers the entries already stored (a retry of an earlier request, or of our own ambiguous commit).</summary>
+    private async Task ResolveDuplicatesAsync(List<PendingAppend> work)
+    {
+        var stored = await store.FindAsync(work.Select(p => p.Entry.Id).ToList(), CancellationToken.None);
+        foreach (var pending in work)
+        {
+            if (stored.TryGetValue(pending.Entry.Id, out var original))
+            {
+                Complete(pending, pending.Entry.SameEventAs(original) ? AppendResult.Replayed(original) : Conflict(pending.Entry));
+            }
+        }
+    }
+
+    /// <summary>
+    /// After a fence failed: a partition whose epoch moved has a new owner, so its lease is revoked
+    /// and its entries are re-routed; a partition whose position moved under our own epoch was
+    /// advanced by a commit of ours whose answer was lost, so the position is taken over.
+    /// </summary>
+    private async Task ResyncFencesAsync(List<PendingAppend> work)
+    {
+        var streams = work.Select(p => p.Stream).Distinct().ToList();
+        var fences = await store.ReadFencesAsync(streams.Select(s => s.Partition).ToList(), CancellationToken.None);
+        foreach (var stream in streams)
+        {
+            if (stream.Lease is not { } lease)
+            {
+                continue;
+            }
+
+            var (epoch, lastSeq) = fences[stream.Partition];
+            if (epoch != lease.Epoch)
+            {
+                LogOwnershipLost(stream.Partition, lease.Epoch, epoch);
+                stream.Revoke();
+            }
+            else
+            {
+                lease.LastSeq = lastSeq;
+            }
+        }
+    }
+
+    /// <summary>Postgres refused some entry's content: commit one by one so only the offending entries fail.</summary>
+    private async Task IsolateAsync(List<PendingAppend> work, PostgresException error)
+    {
+        if (work.Count == 1)
+        {
+            LogRejected(work[0].Entry.Id, error.SqlState, error.MessageText);
+            Complete(work[0], AppendResult.Failed(AppendStatus.Rejected, "storage refused the entry: " + error.MessageText));
+            return;
+        }
+
+        foreach (var pending in work.ToList())
+        {
+            await CommitWithRetriesAsync([pending]);
+        }
+    }
+
+    /// <summary>Answers a caller once and frees its reservation.</summary>
+    internal void Complete(PendingAppend pending, AppendResult result)
+    {
+        if (!pending.IsCompleted)
+        {
+            pending.Complete(result);
+            Release(1);
+        }
+    }
+
+    private static AppendResult Conflict(AuditEntry entry) => AppendResult.Failed(
+        AppendStatus.Conflict,
+        $"entry {entry.Id} was already stored with different content; an Idempotency-Key must not be reused for another event");
+
+    /// <summary>Data exceptions (22xxx), constraint violations other than ours (23xxx), program limits (54xxx).</summary>
+    private static bool IsContentError(PostgresException e) =>
+        e.SqlState.StartsWith("22", StringComparison.Ordinal)
+        || e.SqlState.StartsWith("23", StringComparison.Ordinal)
+        || e.SqlState.StartsWith("54", StringComparison.Ordinal);
+
+    private static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(Math.Min(1000, 25 * (1 << Math.Min(attempt, 6))));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Commit of {Count} entries failed (attempt {Attempt}), retrying: {Reason}")]
+    private partial void LogRetrying(int count, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Gave up committing {Count} entries; their callers are told storage is unavailable")]
+    private partial void LogGaveUp(int count, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition fence did not hold: {Reason}")]
+    private partial void LogFenceFailed(string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition} has a new owner (epoch {Mine} -> {Current}); its entries are re-routed")]
+    private partial void LogOwnershipLost(int partition, long mine, long current);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storage refused entry {Id} ({SqlState}): {Reason}")]
+    private partial void LogRejected(Guid id, string sqlState, string reason);
+}

@@ -1,0 +1,44 @@
+using Argus.Grains.Storage;
+using Argus.Grains.Streams;
+using Argus.Silo.Options;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Argus.Silo.Hosting;
+
+/// <summary>
+/// First thing a silo does: bring the schema up to date, learn the cluster's partition count
+/// and create the partition streams. Runs to completion before anything else starts.
+/// </summary>
+internal sealed partial class SiloStartup(
+    SchemaMigrator migrator,
+    AuditStore store,
+    PartitionStreams streams,
+    SiloState state,
+    IOptions<SiloOptions> options,
+    ILogger<SiloStartup> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await migrator.MigrateAsync(cancellationToken);
+        var configured = options.Value.PartitionCount;
+        var partitions = await store.EnsureClusterAsync(configured, cancellationToken);
+        if (partitions != configured)
+        {
+            LogPartitionCountFixed(configured, partitions);
+        }
+
+        streams.Initialize(partitions);
+        state.MarkStarted();
+        LogStarted(options.Value.SiloId, partitions);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Configured partition count {Configured} ignored: the cluster was created with {Actual} partitions")]
+    private partial void LogPartitionCountFixed(int configured, int actual);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo {SiloId} started; the cluster has {Partitions} partitions")]
+    private partial void LogStarted(string siloId, int partitions);
+}

@@ -1,0 +1,50 @@
+namespace Argus.Silo.Options;
+
+/// <summary>Settings of one silo (section <c>Argus:Silo</c>).</summary>
+public sealed class SiloOptions
+{
+    public const string Section = "Argus:Silo";
+
+    public const int DefaultPartitionCount = 64;
+
+    /// <summary>This silo's identity in the partition table; unique per process by default.</summary>
+    public string SiloId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <summary>Partitions of a new cluster. Fixed when the cluster's schema is first created; later values are ignored.</summary>
+    public int PartitionCount { get; set; } = DefaultPartitionCount;
+
+    /// <summary>A trace grain with nothing waiting is deactivated after this long without a call.</summary>
+    public TimeSpan TraceGrainIdleTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often the connection that holds the partition locks is checked.</summary>
+    public TimeSpan OwnershipCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long an append waits for its partition to be owned (after a lost lock, at start-up) before it fails.</summary>
+    public TimeSpan RoutingTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Connections to Postgres for writes and reads.</summary>
+    public int MaxPoolSize { get; set; } = 32;
+
+    public IEnumerable<string> Validate()
+    {
+        if (string.IsNullOrWhiteSpace(SiloId))
+        {
+            yield return $"{Section}:SiloId must not be empty.";
+        }
+
+        if (PartitionCount is < 1 or > 4096)
+        {
+            yield return $"{Section}:PartitionCount must be between 1 and 4096.";
+        }
+
+        if (TraceGrainIdleTimeout <= TimeSpan.Zero || OwnershipCheckInterval <= TimeSpan.Zero || RoutingTimeout <= TimeSpan.Zero)
+        {
+            yield return $"{Section}: timeouts and intervals must be positive.";
+        }
+
+        if (MaxPoolSize < 2)
+        {
+            yield return $"{Section}:MaxPoolSize must be at least 2.";
+        }
+    }
+}
