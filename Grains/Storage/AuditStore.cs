@@ -22,37 +22,19 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
         "id, trace_id, occurred_at, event_type, event_action, status, actor_type, actor_id, target_type, target_id, " +
         "request_metadata, response_metadata, additional_metadata, created_at";
 
-    private const string InsertSql =
-        "INSERT INTO audit_logs (" + Columns + ", partition_id, seq) " +
-        "SELECT u.id, u.trace_id, u.occurred_at, u.event_type, u.event_action, u.status, u.actor_type, u.actor_id, " +
-        "u.target_type, u.target_id, u.request_metadata, u.response_metadata, u.additional_metadata, $14, u.partition_id, u.seq " +
-        "FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], " +
-        "$9::text[], $10::text[], $11::jsonb[], $12::jsonb[], $13::jsonb[], $15::integer[], $16::bigint[]) " +
-        "AS u(id, trace_id, occurred_at, event_type, event_action, status, actor_type, actor_id, target_type, target_id, " +
-        "request_metadata, response_metadata, additional_metadata, partition_id, seq)";
-
     public NpgsqlDataSource DataSource => dataSource;
 
     /// <summary>
-    /// Inserts <paramref name="batch"/> and moves each of its partitions' fences, in one implicit
-    /// transaction and one round trip. Throws <see cref="PostgresException"/> with
+    /// Inserts <paramref name="batch"/> and moves each of its partitions' fences in one statement
+    /// (<c>argus_append</c>): atomic and one round trip. Throws <see cref="PostgresException"/> with
     /// <see cref="FenceFailedState"/> when a fence does not hold, or a unique violation when an id
     /// is already stored; in both cases nothing of the batch is stored.
     /// </summary>
     public async Task CommitAsync(CommitBatch batch, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlBatch(connection);
-
-        var fence = new NpgsqlBatchCommand("SELECT argus_fence($1, $2, $3, $4)");
-        fence.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = batch.FencePartitions.ToArray() });
-        fence.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = batch.FenceEpochs.ToArray() });
-        fence.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = batch.FenceExpected.ToArray() });
-        fence.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = batch.FenceLast.ToArray() });
-        command.BatchCommands.Add(fence);
-
-        var insert = new NpgsqlBatchCommand(InsertSql);
-        var p = insert.Parameters;
+        await using var command = dataSource.CreateCommand(
+            "SELECT argus_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)");
+        var p = command.Parameters;
         p.Add(new NpgsqlParameter<Guid[]> { TypedValue = batch.Ids.ToArray() });
         p.Add(new NpgsqlParameter<Guid?[]> { TypedValue = batch.TraceIds.ToArray() });
         p.Add(new NpgsqlParameter<DateTime[]> { TypedValue = batch.OccurredAt.ToArray() });
@@ -69,8 +51,10 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
         p.Add(new NpgsqlParameter<DateTime> { TypedValue = batch.CreatedAt.UtcDateTime });
         p.Add(new NpgsqlParameter<int[]> { TypedValue = batch.Partitions.ToArray() });
         p.Add(new NpgsqlParameter<long[]> { TypedValue = batch.Seqs.ToArray() });
-        command.BatchCommands.Add(insert);
-
+        p.Add(new NpgsqlParameter<int[]> { TypedValue = batch.FencePartitions.ToArray() });
+        p.Add(new NpgsqlParameter<long[]> { TypedValue = batch.FenceEpochs.ToArray() });
+        p.Add(new NpgsqlParameter<long[]> { TypedValue = batch.FenceExpected.ToArray() });
+        p.Add(new NpgsqlParameter<long[]> { TypedValue = batch.FenceLast.ToArray() });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

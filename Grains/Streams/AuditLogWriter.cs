@@ -146,6 +146,7 @@ public sealed partial class AuditLogWriter : BackgroundService
     {
         var started = time.GetTimestamp();
         var attempt = 0;
+        var fenceFailures = 0;
         var step = Step.Commit;
         while (true)
         {
@@ -181,6 +182,12 @@ public sealed partial class AuditLogWriter : BackgroundService
             {
                 LogFenceFailed(e.MessageText);
                 step = Step.ResyncFences;
+
+                // One resync settles a lost answer or a new owner; if fences keep failing, back off.
+                if (fenceFailures++ > 0 && !await BackOffAsync(work, started, attempt++, e))
+                {
+                    return;
+                }
             }
             catch (PostgresException e) when (IsContentError(e))
             {
@@ -189,21 +196,31 @@ public sealed partial class AuditLogWriter : BackgroundService
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException)
             {
-                if (time.GetElapsedTime(started) >= options.CommitTimeout)
+                if (!await BackOffAsync(work, started, attempt++, e))
                 {
-                    LogGaveUp(work.Count, e);
-                    foreach (var pending in work)
-                    {
-                        Complete(pending, AppendResult.Failed(AppendStatus.Unavailable, "storage is unavailable; the entry may not be stored, retry with the same Idempotency-Key"));
-                    }
-
                     return;
                 }
-
-                LogRetrying(work.Count, attempt + 1, e.Message);
-                await Task.Delay(Backoff(attempt++), time);
             }
         }
+    }
+
+    /// <summary>Waits before the next attempt; false (with every caller told Unavailable) once the commit timeout is spent.</summary>
+    private async Task<bool> BackOffAsync(List<PendingAppend> work, long started, int attempt, Exception error)
+    {
+        if (time.GetElapsedTime(started) >= options.CommitTimeout)
+        {
+            LogGaveUp(work.Count, error);
+            foreach (var pending in work)
+            {
+                Complete(pending, AppendResult.Failed(AppendStatus.Unavailable, "storage is unavailable; the entry may not be stored, retry with the same Idempotency-Key"));
+            }
+
+            return false;
+        }
+
+        LogRetrying(work.Count, attempt + 1, error.Message);
+        await Task.Delay(Backoff(attempt), time);
+        return true;
     }
 
     private enum Step

@@ -43,6 +43,11 @@ public static class SiloServiceCollectionExtensions
             var builder = new NpgsqlDataSourceBuilder(connectionString);
             builder.ConnectionStringBuilder.MaxPoolSize = sp.GetRequiredService<IOptions<SiloOptions>>().Value.MaxPoolSize;
             builder.ConnectionStringBuilder.ApplicationName ??= "argus-silo";
+            // The write and read statements repeat constantly: prepare them once per connection.
+            if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+            {
+                builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
+            }
             return builder.Build();
         });
         services.AddSingleton(_ => new LockConnectionSource(connectionString));

@@ -60,7 +60,7 @@ CREATE TRIGGER audit_logs_append_only BEFORE UPDATE OR DELETE ON audit_logs
 CREATE TRIGGER audit_logs_no_truncate BEFORE TRUNCATE ON audit_logs
     FOR EACH STATEMENT EXECUTE FUNCTION argus_refuse_change();
 
--- The fence every flush runs in the same transaction as its insert: for each partition it
+-- The fence every flush runs in the same statement as its insert: for each partition it
 -- moves last_seq from the expected value to the new one, only while the epoch is the
 -- flusher's. If any partition does not match, it raises ARF01 and the whole flush rolls back.
 CREATE FUNCTION argus_fence(p_partitions integer[], p_epochs bigint[], p_expected bigint[], p_last bigint[])
@@ -80,5 +80,31 @@ BEGIN
             cardinality(p_partitions) - moved, cardinality(p_partitions)
             USING ERRCODE = 'ARF01';
     END IF;
+END
+$$;
+
+-- One flush: fence every partition of the batch, then insert the batch, as ONE statement, so
+-- it is atomic by itself (no reliance on how a client groups statements into a transaction)
+-- and costs one round trip. A unique violation on audit_logs_pkey means an id is already stored.
+CREATE FUNCTION argus_append(
+    p_ids uuid[], p_trace_ids uuid[], p_occurred_at timestamptz[], p_event_types text[], p_event_actions text[],
+    p_statuses text[], p_actor_types text[], p_actor_ids text[], p_target_types text[], p_target_ids text[],
+    p_request_metadata jsonb[], p_response_metadata jsonb[], p_additional_metadata jsonb[], p_created_at timestamptz,
+    p_partitions integer[], p_seqs bigint[],
+    f_partitions integer[], f_epochs bigint[], f_expected bigint[], f_last bigint[])
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM argus_fence(f_partitions, f_epochs, f_expected, f_last);
+    INSERT INTO audit_logs (id, trace_id, occurred_at, event_type, event_action, status, actor_type, actor_id,
+                            target_type, target_id, request_metadata, response_metadata, additional_metadata,
+                            created_at, partition_id, seq)
+    SELECT u.id, u.trace_id, u.occurred_at, u.event_type, u.event_action, u.status, u.actor_type, u.actor_id,
+           u.target_type, u.target_id, u.request_metadata, u.response_metadata, u.additional_metadata,
+           p_created_at, u.partition_id, u.seq
+      FROM unnest(p_ids, p_trace_ids, p_occurred_at, p_event_types, p_event_actions, p_statuses, p_actor_types,
+                  p_actor_ids, p_target_types, p_target_ids, p_request_metadata, p_response_metadata,
+                  p_additional_metadata, p_partitions, p_seqs)
+        AS u(id, trace_id, occurred_at, event_type, event_action, status, actor_type, actor_id, target_type,
+             target_id, request_metadata, response_metadata, additional_metadata, partition_id, seq);
 END
 $$;

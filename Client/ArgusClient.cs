@@ -1,0 +1,140 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Argus.Grains.Abstractions;
+using Argus.Grains.Abstractions.Serialization;
+using Microsoft.Extensions.Options;
+
+namespace Argus.Client;
+
+/// <summary>
+/// Appends audit entries and reads pages over the Argus HTTP API. Every append carries an
+/// <c>Idempotency-Key</c> (the caller's, or one made per call), so retrying after a 503 or a
+/// dropped connection can never store an entry twice.
+/// </summary>
+public sealed class ArgusClient(HttpClient http, IOptions<ArgusClientOptions> options, TimeProvider time)
+{
+    private readonly ArgusClientOptions options = options.Value;
+
+    /// <summary>
+    /// Stores <paramref name="entry"/> (its <see cref="AuditEntry.Id"/> and
+    /// <see cref="AuditEntry.CreatedAt"/> are ignored: Argus sets them) and returns it as stored.
+    /// </summary>
+    public async Task<AuditEntry> AppendAsync(AuditEntry entry, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        idempotencyKey ??= Guid.NewGuid().ToString("N");
+        var body = Serialize(entry);
+        for (var attempt = 1; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "api/audit-logs")
+            {
+                Content = new ByteArrayContent(body) { Headers = { { "Content-Type", "application/json" } } },
+            };
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+            HttpResponseMessage response;
+            try
+            {
+                response = await http.SendAsync(request, cancellationToken);
+            }
+            catch (HttpRequestException) when (attempt < options.MaxAttempts)
+            {
+                await Task.Delay(Backoff(attempt, null), time, cancellationToken);
+                continue;
+            }
+            catch (HttpRequestException e)
+            {
+                throw new ArgusClientException($"Argus at {http.BaseAddress} could not be reached: {e.Message}", inner: e);
+            }
+
+            using (response)
+            {
+                if (response.StatusCode == HttpStatusCode.Created)
+                {
+                    return await ReadEntryAsync(response, cancellationToken);
+                }
+
+                if (response.StatusCode == HttpStatusCode.ServiceUnavailable && attempt < options.MaxAttempts)
+                {
+                    await Task.Delay(Backoff(attempt, response.Headers.RetryAfter?.Delta), time, cancellationToken);
+                    continue;
+                }
+
+                throw await ErrorAsync(response, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>One page of entries matching <paramref name="query"/>, newest first, with the exact total.</summary>
+    public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        using var response = await http.GetAsync("api/audit-logs" + ToQueryString(query), cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ErrorAsync(response, cancellationToken);
+        }
+
+        return (await response.Content.ReadFromJsonAsync(ArgusJsonContext.Default.AuditPage, cancellationToken))!;
+    }
+
+    internal static string ToQueryString(AuditQuery query)
+    {
+        var parts = new List<string>();
+        void Add(string name, string? value)
+        {
+            if (value is not null)
+            {
+                parts.Add(name + "=" + Uri.EscapeDataString(value));
+            }
+        }
+
+        Add("traceId", query.TraceId?.ToString());
+        Add("eventType", query.EventType);
+        Add("eventAction", query.EventAction?.ToWire());
+        Add("status", query.Status?.ToWire());
+        Add("actorType", query.ActorType?.ToWire());
+        Add("actorId", query.ActorId);
+        Add("targetType", query.TargetType?.ToWire());
+        Add("targetId", query.TargetId);
+        Add("since", query.Since is { } since ? Rfc3339.Format(since) : null);
+        Add("until", query.Until is { } until ? Rfc3339.Format(until) : null);
+        Add("limit", query.Limit.ToString(CultureInfo.InvariantCulture));
+        Add("offset", query.Offset.ToString(CultureInfo.InvariantCulture));
+        return "?" + string.Join("&", parts);
+    }
+
+    private static byte[] Serialize(AuditEntry entry)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            AuditEntryJson.Write(writer, entry);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static async Task<AuditEntry> ReadEntryAsync(HttpResponseMessage response, CancellationToken cancellationToken) =>
+        (await response.Content.ReadFromJsonAsync(ArgusJsonContext.Default.AuditEntry, cancellationToken))!;
+
+    private static async Task<ArgusClientException> ErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        try
+        {
+            var error = JsonSerializer.Deserialize(text, ArgusJsonContext.Default.ErrorResponse);
+            return new ArgusClientException(error?.Error ?? text, response.StatusCode, error?.Field);
+        }
+        catch (JsonException)
+        {
+            return new ArgusClientException($"Argus answered {(int)response.StatusCode}: {text}", response.StatusCode);
+        }
+    }
+
+    private TimeSpan Backoff(int attempt, TimeSpan? retryAfter)
+    {
+        var exponential = TimeSpan.FromMilliseconds(50 * Math.Pow(2, attempt - 1));
+        var wait = retryAfter ?? exponential;
+        return wait < options.MaxBackoff ? wait : options.MaxBackoff;
+    }
+}
