@@ -17,13 +17,29 @@ internal sealed partial class SiloStartup(
     PartitionStreams streams,
     SiloState state,
     IOptions<SiloOptions> options,
+    TimeProvider time,
     ILogger<SiloStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await migrator.MigrateAsync(cancellationToken);
+        // Postgres may come up after Argus (compose, Kubernetes): wait for it rather than exit.
+        int partitions;
         var configured = options.Value.PartitionCount;
-        var partitions = await store.EnsureClusterAsync(configured, cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await migrator.MigrateAsync(cancellationToken);
+                partitions = await store.EnsureClusterAsync(configured, cancellationToken);
+                break;
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException { IsTransient: true } or System.Net.Sockets.SocketException or TimeoutException)
+            {
+                LogWaitingForPostgres(attempt, e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, attempt)), time, cancellationToken);
+            }
+        }
+
         if (partitions != configured)
         {
             LogPartitionCountFixed(configured, partitions);
@@ -35,6 +51,9 @@ internal sealed partial class SiloStartup(
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Postgres is not reachable yet (attempt {Attempt}): {Reason}")]
+    private partial void LogWaitingForPostgres(int attempt, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Configured partition count {Configured} ignored: the cluster was created with {Actual} partitions")]
     private partial void LogPartitionCountFixed(int configured, int actual);
