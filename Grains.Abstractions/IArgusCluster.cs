@@ -11,6 +11,9 @@ public interface IArgusCluster
 
     Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken);
 
+    /// <summary>The entry with this id, or null when none is stored.</summary>
+    Task<AuditEntry?> FindAsync(Guid id, CancellationToken cancellationToken);
+
     /// <summary>True while the cluster can accept and read entries (Postgres reachable, partitions owned).</summary>
     Task<HealthReport> CheckHealthAsync(CancellationToken cancellationToken);
 }

@@ -75,16 +75,16 @@ public static class Rfc3339
             return false;
         }
 
-        try
-        {
-            var local = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Unspecified).AddTicks(ticks);
-            value = TruncateToMicroseconds(new DateTimeOffset(local, offset).ToUniversalTime());
-            return true;
-        }
-        catch (ArgumentOutOfRangeException)
+        // The UTC instant is computed by hand: DateTimeOffset carries offsets of at most 14 hours,
+        // RFC 3339 allows up to 23:59.
+        var utcTicks = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Unspecified).Ticks + ticks - offset.Ticks;
+        if (utcTicks < DateTime.MinValue.Ticks || utcTicks > DateTime.MaxValue.Ticks)
         {
             return false; // the UTC instant falls outside year 1..9999
         }
+
+        value = TruncateToMicroseconds(new DateTimeOffset(utcTicks, TimeSpan.Zero));
+        return true;
     }
 
     public static DateTimeOffset TruncateToMicroseconds(DateTimeOffset value) =>

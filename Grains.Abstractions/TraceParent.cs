@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Argus.Grains.Abstractions;
 
 /// <summary>The W3C Trace Context <c>traceparent</c> header: <c>00-&lt;32 hex trace-id&gt;-&lt;16 hex parent-id&gt;-&lt;2 hex flags&gt;</c>.</summary>
@@ -13,29 +11,34 @@ public static class TraceParent
     {
         traceId = default;
         header = header.Trim();
+
+        // version "-" trace-id "-" parent-id "-" flags, all lower-case hex; a version 00 header has
+        // exactly that length, later versions may append "-" and more. Anything else is ignored.
         if (header.Length < 55 || header[2] != '-' || header[35] != '-' || header[52] != '-'
-            || !byte.TryParse(header[..2], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var version)
-            || version == 0xFF || (version == 0 && header.Length != 55))
+            || !IsLowerHex(header[..2]) || header[..2] is "ff"
+            || (header[..2] is "00" ? header.Length != 55 : header.Length > 55 && header[55] != '-')
+            || !IsLowerHex(header.Slice(3, 32)) || !IsLowerHex(header.Slice(36, 16)) || !IsLowerHex(header.Slice(53, 2))
+            || header.Slice(36, 16).IndexOfAnyExcept('0') < 0)
         {
             return false;
         }
 
-        var hex = header.Slice(3, 32);
-        foreach (var c in hex)
+        Span<byte> bytes = stackalloc byte[16];
+        Convert.FromHexString(header.Slice(3, 32), bytes, out _, out _);
+        traceId = new Guid(bytes, bigEndian: true);
+        return traceId != Guid.Empty;
+    }
+
+    private static bool IsLowerHex(ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
         {
-            if (!char.IsAsciiHexDigitLower(c) && !char.IsAsciiDigit(c))
+            if (!char.IsAsciiDigit(c) && c is not (>= 'a' and <= 'f'))
             {
                 return false;
             }
         }
 
-        Span<byte> bytes = stackalloc byte[16];
-        if (Convert.FromHexString(hex, bytes, out _, out _) != System.Buffers.OperationStatus.Done)
-        {
-            return false;
-        }
-
-        traceId = new Guid(bytes, bigEndian: true);
-        return traceId != Guid.Empty;
+        return true;
     }
 }

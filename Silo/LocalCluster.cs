@@ -62,6 +62,9 @@ internal sealed class LocalCluster(
     public Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken) =>
         queries.QueryAsync(query, cancellationToken);
 
+    public async Task<AuditEntry?> FindAsync(Guid id, CancellationToken cancellationToken) =>
+        (await store.FindAsync([id], cancellationToken)).GetValueOrDefault(id);
+
     public async Task<HealthReport> CheckHealthAsync(CancellationToken cancellationToken)
     {
         if (!state.IsStarted)

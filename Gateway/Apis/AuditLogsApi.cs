@@ -22,6 +22,7 @@ public static class AuditLogsApi
         var group = app.MapGroup("/api/audit-logs");
         group.MapPost("", CreateAsync);
         group.MapGet("", ListAsync);
+        group.MapGet("/{id}", GetAsync);
         return app;
     }
 
@@ -111,6 +112,25 @@ public static class AuditLogsApi
 
         var page = await cluster.QueryAsync(query, context.RequestAborted);
         await ApiResponses.PageAsync(context, page);
+    }
+
+    private static async Task GetAsync(HttpContext context, string id, IArgusCluster cluster)
+    {
+        if (!Guid.TryParseExact(id, "D", out var entryId))
+        {
+            await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest,
+                "Validation error: 'id' must be a UUID such as 550e8400-e29b-41d4-a716-446655440000", "id");
+            return;
+        }
+
+        var entry = await cluster.FindAsync(entryId, context.RequestAborted);
+        if (entry is null)
+        {
+            await ApiResponses.ErrorAsync(context, StatusCodes.Status404NotFound, $"audit log {entryId} not found", "id");
+            return;
+        }
+
+        await ApiResponses.EntryAsync(context, StatusCodes.Status200OK, entry);
     }
 
     private static bool IsJson(string? contentType) =>

@@ -62,8 +62,9 @@ internal static class AuditQueryParser
     private static string? Text(IQueryCollection parameters, string name, int maxLength)
     {
         var value = Single(parameters, name);
-        return value is not null && value.Length > maxLength
-            ? throw Invalid(name, $"query parameter '{name}' must be at most {maxLength} characters")
+        return value is null ? null
+            : value.Length > maxLength ? throw Invalid(name, $"query parameter '{name}' must be at most {maxLength} characters")
+            : value.Contains('\0') ? throw Invalid(name, $"query parameter '{name}' must not contain the NUL character")
             : value;
     }
 

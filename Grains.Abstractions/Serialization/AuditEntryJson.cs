@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Argus.Grains.Abstractions.Validation;
 
 namespace Argus.Grains.Abstractions.Serialization;
@@ -11,7 +12,8 @@ namespace Argus.Grains.Abstractions.Serialization;
 /// </summary>
 public static class AuditEntryJson
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    /// <summary>Bounds on the decimal exponent of a metadata number (see <see cref="IsStorableNumber"/>).</summary>
+    public const int MaxNumberExponent = 1000;
 
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
 
@@ -36,11 +38,13 @@ public static class AuditEntryJson
                 throw Invalid("body", "unexpected content after the JSON object");
             }
 
-            return entry;
+            // JSON text is UTF-8 (RFC 8259), the values Argus ignores included. Fields it reads
+            // were checked one by one, so that their refusals name them.
+            return Utf8.IsValid(utf8Json) ? entry : throw Invalid("body", "request body is not valid UTF-8");
         }
         catch (JsonException e)
         {
-            throw Invalid("body", $"malformed JSON at line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}");
+            throw Invalid("body", $"request body is malformed JSON at line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}");
         }
     }
 
@@ -249,9 +253,15 @@ public static class AuditEntryJson
         }
         catch (InvalidOperationException)
         {
-            throw Invalid(field, $"field '{field}' contains an invalid Unicode escape");
+            throw InvalidText(ref reader, field);
         }
     }
+
+    /// <summary>Why a string could not be read: bytes that are not UTF-8, or an escape that is not a character.</summary>
+    private static AuditValidationException InvalidText(ref Utf8JsonReader reader, string field) =>
+        Utf8.IsValid(reader.ValueSpan)
+            ? Invalid(field, $"field '{field}' contains an invalid Unicode escape")
+            : Invalid(field, $"field '{field}' is not valid UTF-8");
 
     private static string? ReadText(ref Utf8JsonReader reader, string field, int maxLength)
     {
@@ -322,7 +332,9 @@ public static class AuditEntryJson
 
     /// <summary>
     /// A JSON object kept as its UTF-8 text. Walks it once to refuse what Postgres jsonb cannot
-    /// hold (the NUL character, unpaired surrogates, invalid UTF-8) before it can reach storage.
+    /// hold faithfully before it can reach storage: the NUL character, unpaired surrogates,
+    /// member names repeated in one object (jsonb would keep only the last), and numbers whose
+    /// size would explode when stored.
     /// </summary>
     private static string? ReadMetadata(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, string field)
     {
@@ -344,36 +356,111 @@ public static class AuditEntryJson
 
         var start = (int)reader.TokenStartIndex;
         var depth = reader.CurrentDepth;
+        var names = new Stack<HashSet<string>?>();
+        names.Push(null);
         while (reader.Read() && reader.CurrentDepth > depth)
         {
-            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+            switch (reader.TokenType)
             {
-                string text;
-                try
-                {
-                    text = reader.GetString()!;
-                }
-                catch (InvalidOperationException)
-                {
-                    throw Invalid(field, $"field '{field}' contains an invalid Unicode escape");
-                }
+                case JsonTokenType.StartObject:
+                    names.Push(null);
+                    break;
+                case JsonTokenType.EndObject:
+                    names.Pop();
+                    break;
+                case JsonTokenType.PropertyName:
+                    var name = ReadMetadataString(ref reader, field);
+                    var seen = names.Pop() ?? [];
+                    if (!seen.Add(name))
+                    {
+                        throw Invalid(field, $"field '{field}' repeats the member name '{Truncate(name)}' in one object");
+                    }
 
-                if (text.Contains('\0'))
-                {
-                    throw Invalid(field, $"field '{field}' must not contain the NUL character (\\u0000)");
-                }
+                    names.Push(seen);
+                    break;
+                case JsonTokenType.String when reader.ValueIsEscaped:
+                    ReadMetadataString(ref reader, field);
+                    break;
+                case JsonTokenType.Number when !IsStorableNumber(reader.ValueSpan):
+                    throw Invalid(field, $"field '{field}' holds a number beyond 1e{MaxNumberExponent} or finer than 1e-{MaxNumberExponent}");
             }
         }
 
-        var end = (int)reader.BytesConsumed;
+        var text = source[start..(int)reader.BytesConsumed];
+        return Utf8.IsValid(text) ? Encoding.UTF8.GetString(text) : throw Invalid(field, $"field '{field}' is not valid UTF-8");
+    }
+
+    private static string ReadMetadataString(ref Utf8JsonReader reader, string field)
+    {
+        string text;
         try
         {
-            return StrictUtf8.GetString(source[start..end]);
+            text = reader.GetString()!;
         }
-        catch (DecoderFallbackException)
+        catch (InvalidOperationException)
         {
-            throw Invalid(field, $"field '{field}' is not valid UTF-8");
+            throw InvalidText(ref reader, field);
         }
+
+        return text.Contains('\0')
+            ? throw Invalid(field, $"field '{field}' must not contain the NUL character (\\u0000)")
+            : text;
+    }
+
+    /// <summary>
+    /// True when a JSON number's digits lie within 10^±<see cref="MaxNumberExponent"/> (or it is
+    /// zero). Postgres numeric expands <c>1e131071</c> into 131,072 stored digits, and refuses
+    /// more; no audit value needs either.
+    /// </summary>
+    public static bool IsStorableNumber(ReadOnlySpan<byte> number)
+    {
+        var i = number.Length > 0 && number[0] == '-' ? 1 : 0;
+        int firstNonZero = -1, lastNonZero = -1, pointAt = -1, digitsSeen = 0;
+        for (; i < number.Length && number[i] is not (byte)'e' and not (byte)'E'; i++)
+        {
+            if (number[i] == '.')
+            {
+                pointAt = digitsSeen;
+                continue;
+            }
+
+            if (number[i] != '0')
+            {
+                firstNonZero = firstNonZero < 0 ? digitsSeen : firstNonZero;
+                lastNonZero = digitsSeen;
+            }
+
+            digitsSeen++;
+        }
+
+        if (firstNonZero < 0)
+        {
+            return true; // zero, whatever its exponent
+        }
+
+        long exponent = 0;
+        if (i < number.Length)
+        {
+            var digits = number[(i + 1)..];
+            var negative = digits.Length > 0 && digits[0] == '-';
+            digits = digits.Length > 0 && digits[0] is (byte)'-' or (byte)'+' ? digits[1..] : digits;
+            if (digits.Length > 9)
+            {
+                return false;
+            }
+
+            foreach (var d in digits)
+            {
+                exponent = (exponent * 10) + (d - '0');
+            }
+
+            exponent = negative ? -exponent : exponent;
+        }
+
+        var integerDigits = pointAt < 0 ? digitsSeen : pointAt;
+        var top = exponent + integerDigits - 1 - firstNonZero; // power of ten of the leading digit
+        var bottom = exponent + integerDigits - 1 - lastNonZero; // power of ten of the last non-zero digit
+        return top <= MaxNumberExponent && bottom >= -MaxNumberExponent;
     }
 
     private static void WriteIfPresent(Utf8JsonWriter writer, string name, string? value)

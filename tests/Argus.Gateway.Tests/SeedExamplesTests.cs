@@ -32,6 +32,23 @@ public sealed class SeedExamplesTests(NodeFixture fixture) : IClassFixture<NodeF
 
         // Acknowledged means stored: the row is there the moment the 201 arrives.
         Assert.Equal(1L, await fixture.Database.ScalarAsync<long>("SELECT count(*) FROM audit_logs WHERE id = $1", id));
+
+        // The Location leads to the entry, exactly as acknowledged.
+        var fetched = await client.GetAsync(response.Headers.Location);
+        Assert.Equal(HttpStatusCode.OK, fetched.StatusCode);
+        Assert.True(JsonNode.DeepEquals(body, await fetched.ReadObjectAsync()));
+    }
+
+    [Fact]
+    public async Task Fetching_one_entry_answers_404_when_absent_and_400_for_a_malformed_id()
+    {
+        var absent = await client.GetAsync($"/api/audit-logs/{Guid.NewGuid()}");
+        Assert.Equal(HttpStatusCode.NotFound, absent.StatusCode);
+        Assert.Equal("id", (string?)(await absent.ReadObjectAsync())["field"]);
+
+        var malformed = await client.GetAsync("/api/audit-logs/not-a-uuid");
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.Equal("id", (string?)(await malformed.ReadObjectAsync())["field"]);
     }
 
     [Fact]
