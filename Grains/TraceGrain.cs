@@ -81,8 +81,9 @@ public sealed class TraceGrain : ITraceGrain
             stream.Schedule(this);
         }
 
-        // The entry is committed whether or not the caller keeps waiting; cancelling only stops the wait.
-        return await append.Outcome.WaitAsync(cancellationToken);
+        // The entry is committed whether or not the caller is still there to hear it, and the writer
+        // answers every accepted entry within its commit timeout, so the wait needs no cancellation.
+        return await append.Outcome;
     }
 
     /// <summary>Moves up to <paramref name="room"/> waiting entries into a batch; true when none are left.</summary>

@@ -99,7 +99,24 @@ public sealed partial class AuditLogWriter : BackgroundService
             carried.Clear();
             if (batch.Count > 0)
             {
-                await CommitAsync(batch);
+                await CommitOrAnswerAsync(batch);
+            }
+        }
+    }
+
+    /// <summary>Commits a batch; an unexpected failure still answers every caller instead of leaving it waiting.</summary>
+    private async Task CommitOrAnswerAsync(List<PendingAppend> batch)
+    {
+        try
+        {
+            await CommitAsync(batch);
+        }
+        catch (Exception e)
+        {
+            LogUnexpected(batch.Count, e);
+            foreach (var pending in batch)
+            {
+                Complete(pending, AppendResult.Failed(AppendStatus.Unavailable, "the entry could not be stored; retry with the same Idempotency-Key"));
             }
         }
     }
@@ -362,6 +379,9 @@ public sealed partial class AuditLogWriter : BackgroundService
         || e.SqlState.StartsWith("54", StringComparison.Ordinal);
 
     private static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(Math.Min(1000, 25 * (1 << Math.Min(attempt, 6))));
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure committing {Count} entries; their callers are told to retry")]
+    private partial void LogUnexpected(int count, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Commit of {Count} entries failed (attempt {Attempt}), retrying: {Reason}")]
     private partial void LogRetrying(int count, int attempt, string reason);
