@@ -20,21 +20,25 @@ public static class OperationsApi
     /// <summary>200 only while Postgres answers and every partition has an owner; 503 with the reason otherwise.</summary>
     private static async Task<IResult> HealthAsync(IArgusCluster cluster, IOptions<GatewayOptions> options, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.Value.HealthTimeout);
-        HealthReport report;
-        try
-        {
-            report = await cluster.CheckHealthAsync(timeout.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            report = new HealthReport(false, "health check timed out");
-        }
-
+        var report = await CheckHealthAsync(cluster, options.Value.HealthTimeout, cancellationToken);
         return TypedResults.Json(
             new HealthResponse(BuildInfo.Service, report.Healthy ? "healthy" : "unhealthy", report.Reason),
             ArgusJsonContext.Default.HealthResponse,
             statusCode: report.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    /// <summary>The cluster's health, or unhealthy when it cannot tell within <paramref name="timeout"/>.</summary>
+    internal static async Task<HealthReport> CheckHealthAsync(IArgusCluster cluster, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            return await cluster.CheckHealthAsync(deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new HealthReport(false, "health check timed out");
+        }
     }
 }

@@ -1,4 +1,5 @@
 using Argus.Gateway.Apis;
+using Argus.Gateway.CloudEvents;
 using Argus.Gateway.Options;
 using Argus.Grains.Abstractions.Serialization;
 using Argus.Silo.Hosting;
@@ -28,6 +29,7 @@ public static class ArgusNode
             : ApiResponses.ErrorAsync(context.HttpContext, context.HttpContext.Response.StatusCode, StatusMessage(context.HttpContext.Response.StatusCode)));
         app.MapAuditLogsApi();
         app.MapOperationsApi();
+        app.MapCloudEventsApi();
         return app;
     }
 

@@ -13,6 +13,12 @@ public sealed class GatewayOptions
     /// <summary>The <c>Retry-After</c> sent with 503 when the node is overloaded or storage is unavailable.</summary>
     public int RetryAfterSeconds { get; set; } = 1;
 
+    /// <summary>Most CloudEvents in one batch request; a larger batch is refused whole with 400.</summary>
+    public int MaxBatchSize { get; set; } = 500;
+
+    /// <summary>Largest batch request body accepted; a larger one is answered 413.</summary>
+    public int MaxBatchBodyBytes { get; set; } = 4 * 1024 * 1024;
+
     /// <summary>How long <c>GET /health</c> waits for Postgres before calling it unreachable.</summary>
     public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -211,6 +211,17 @@ public sealed partial class AuditLogWriter : BackgroundService
                 await IsolateAsync(work, e);
                 return;
             }
+            catch (PostgresException e) when (!e.IsTransient)
+            {
+                // Not a passing condition (a schema out of step, a permission): retrying cannot help.
+                LogUnexpected(work.Count, e);
+                foreach (var pending in work)
+                {
+                    Complete(pending, AppendResult.Failed(AppendStatus.Unavailable, "storage refused the commit; see the node's log"));
+                }
+
+                return;
+            }
             catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException)
             {
                 if (!await BackOffAsync(work, started, attempt++, e))
