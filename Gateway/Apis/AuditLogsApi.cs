@@ -19,10 +19,27 @@ public static class AuditLogsApi
 
     public static IEndpointRouteBuilder MapAuditLogsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/audit-logs");
-        group.MapPost("", CreateAsync);
-        group.MapGet("", ListAsync);
-        group.MapGet("/{id}", GetAsync);
+        var group = app.MapGroup("/api/audit-logs").WithTags("Audit logs");
+        group.MapPost("", CreateAsync)
+            .WithSummary("Create an audit log entry")
+            .WithDescription("201 once the entry is committed. With an Idempotency-Key header a repeat returns the original entry.")
+            .Produces<AuditEntry>(StatusCodes.Status201Created)
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<ErrorResponse>(StatusCodes.Status415UnsupportedMediaType)
+            .Produces<ErrorResponse>(StatusCodes.Status422UnprocessableEntity)
+            .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
+        group.MapGet("", ListAsync)
+            .WithSummary("Retrieve audit logs with filtering")
+            .WithDescription("Filters: traceId, eventType, eventAction, status, actorType, actorId, targetType, targetId, since/startTime, "
+                + "until/endTime. limit 1..1000 (default 100), offset >= 0. Newest first by (timestamp desc, id desc).")
+            .Produces<AuditPage>(StatusCodes.Status200OK)
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
+        group.MapGet("/{id}", GetAsync)
+            .WithSummary("Fetch one audit log entry")
+            .Produces<AuditEntry>(StatusCodes.Status200OK)
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
         return app;
     }
 

@@ -10,10 +10,17 @@ public static class OperationsApi
 {
     public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", HealthAsync);
+        app.MapGet("/health", HealthAsync)
+            .WithTags("Operations")
+            .WithSummary("Service health check")
+            .Produces<HealthResponse>(StatusCodes.Status200OK)
+            .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
         app.MapGet("/version", () => TypedResults.Json(
-            new VersionResponse(BuildInfo.Service, BuildInfo.Version, BuildInfo.BuildTime, BuildInfo.GitCommit),
-            ArgusJsonContext.Default.VersionResponse));
+                new VersionResponse(BuildInfo.Service, BuildInfo.Version, BuildInfo.BuildTime, BuildInfo.GitCommit),
+                ArgusJsonContext.Default.VersionResponse))
+            .WithTags("Operations")
+            .WithSummary("Service version information")
+            .Produces<VersionResponse>(StatusCodes.Status200OK);
         return app;
     }
 

@@ -20,6 +20,7 @@ public static class ArgusNode
         builder.Services.AddOptions<GatewayOptions>().Bind(builder.Configuration.GetSection(GatewayOptions.Section));
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ArgusJsonContext.Default));
         builder.Services.AddArgusSilo(builder.Configuration);
+        builder.Services.AddArgusOpenApi();
 
         var app = builder.Build();
         app.UseExceptionHandler(errors => errors.Run(context => ApiResponses.ErrorAsync(
@@ -30,6 +31,7 @@ public static class ArgusNode
         app.MapAuditLogsApi();
         app.MapOperationsApi();
         app.MapCloudEventsApi();
+        app.MapArgusOpenApi();
         return app;
     }
 

@@ -1,0 +1,149 @@
+using System.Text.Json.Nodes;
+using Argus.Gateway.CloudEvents;
+using Argus.Grains.Abstractions;
+using Argus.Grains.Abstractions.Validation;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace Argus.Gateway.Hosting;
+
+/// <summary>
+/// The OpenAPI 3.1 document, generated from the mapped endpoints and their declared responses,
+/// served at <c>/openapi.json</c> and <c>/v1/auditmanager/openapi.json</c>, with Swagger UI at
+/// <c>/docs</c> and <c>/v1/auditmanager/docs</c>. Audit entries are read and written by hand
+/// (not by reflection), so their schema is described here.
+/// </summary>
+public static class ArgusOpenApi
+{
+    public static IServiceCollection AddArgusOpenApi(this IServiceCollection services) =>
+        services.AddOpenApi(options =>
+        {
+            options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info = new OpenApiInfo
+                {
+                    Title = "Argus",
+                    Version = BuildInfo.Version,
+                    Description = "Distributed audit log: record who did what to which target, with what outcome, tied to a trace. "
+                        + "Writes are acknowledged after they are committed. Errors are {\"error\": \"...\", \"field\": \"...\"}.",
+                };
+                return Task.CompletedTask;
+            });
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                if (context.JsonTypeInfo.Type == typeof(AuditEntry))
+                {
+                    Describe(schema, stored: true);
+                }
+
+                return Task.CompletedTask;
+            });
+            options.AddOperationTransformer((operation, context, _) =>
+            {
+                var route = context.Description.RelativePath?.TrimEnd('/');
+                var method = context.Description.HttpMethod;
+                if (method == "POST" && route == "api/audit-logs")
+                {
+                    operation.RequestBody = Body("application/json", Describe(new OpenApiSchema(), stored: false));
+                }
+                else if (method == "POST" && route == "v1/auditmanager/events")
+                {
+                    operation.RequestBody = Body("application/cloudevents+json", CloudEventSchema());
+                    operation.Description = "Structured mode (application/cloudevents+json or application/json) or binary mode (ce-* headers, "
+                        + "any body). 202 once committed; idempotent on (id, time).";
+                }
+                else if (method == "POST" && route == "v1/auditmanager/events/batch")
+                {
+                    operation.RequestBody = Body("application/cloudevents-batch+json",
+                        new OpenApiSchema { Type = JsonSchemaType.Array, Items = CloudEventSchema() });
+                    operation.Description = "A JSON array of CloudEvents, or {\"events\": [...]}. Not atomic: the response counts the accepted events "
+                        + "and lists each refused one with its index and reason.";
+                }
+
+                return Task.CompletedTask;
+            });
+        });
+
+    public static WebApplication MapArgusOpenApi(this WebApplication app)
+    {
+        app.MapOpenApi("/openapi.json");
+        app.MapOpenApi(CloudEventsApi.BasePath + "/openapi.json");
+        foreach (var prefix in new[] { "docs", CloudEventsApi.BasePath.TrimStart('/') + "/docs" })
+        {
+            app.UseSwaggerUI(ui =>
+            {
+                ui.RoutePrefix = prefix;
+                ui.DocumentTitle = "Argus API";
+                ui.SwaggerEndpoint("/openapi.json", "Argus");
+            });
+        }
+
+        return app;
+    }
+
+    private static OpenApiRequestBody Body(string contentType, IOpenApiSchema schema) => new()
+    {
+        Required = true,
+        Content = new Dictionary<string, OpenApiMediaType> { [contentType] = new() { Schema = schema } },
+    };
+
+    private static OpenApiSchema Describe(OpenApiSchema schema, bool stored)
+    {
+        schema.Type = JsonSchemaType.Object;
+        schema.Properties = new Dictionary<string, IOpenApiSchema>
+        {
+            ["traceId"] = Text("Trace of the action (UUID); else taken from the traceparent header", "uuid"),
+            ["timestamp"] = Text("When the action happened (RFC 3339); stored in UTC at microsecond precision", "date-time"),
+            ["eventType"] = Text($"Custom event type, e.g. MANAGEMENT_EVENT (at most {AuditLimits.MaxEventTypeLength} characters)"),
+            ["eventAction"] = Enum("The kind of action", WireNames.EventActions),
+            ["status"] = Enum("Outcome", WireNames.Statuses),
+            ["actorType"] = Enum("Who acted", WireNames.ActorTypes),
+            ["actorId"] = Text($"Actor identifier (at most {AuditLimits.MaxIdentifierLength} characters)"),
+            ["targetType"] = Enum("What was acted on", WireNames.TargetTypes),
+            ["targetId"] = Text($"Target identifier (at most {AuditLimits.MaxIdentifierLength} characters)"),
+            ["requestMetadata"] = new OpenApiSchema { Type = JsonSchemaType.Object, Description = "Request context (no PII)" },
+            ["responseMetadata"] = new OpenApiSchema { Type = JsonSchemaType.Object, Description = "Decision, result or error details" },
+            ["additionalMetadata"] = new OpenApiSchema { Type = JsonSchemaType.Object, Description = "Any other context" },
+        };
+        schema.Required = new HashSet<string> { "timestamp", "status", "actorType", "actorId", "targetType" };
+        if (stored)
+        {
+            schema.Properties["id"] = Text("Set by Argus (UUIDv7, or derived from the Idempotency-Key)", "uuid");
+            schema.Properties["createdAt"] = Text("When Argus stored the entry", "date-time");
+            schema.Required.Add("id");
+            schema.Required.Add("createdAt");
+        }
+
+        return schema;
+    }
+
+    private static OpenApiSchema CloudEventSchema() => new()
+    {
+        Type = JsonSchemaType.Object,
+        Description = "A CloudEvent 1.0. Extensions status, actortype, actorid, targettype, eventaction and traceparent are understood.",
+        Properties = new Dictionary<string, IOpenApiSchema>
+        {
+            ["specversion"] = Text("Always 1.0 (the default)"),
+            ["id"] = Text("Event id; with time, the idempotency key"),
+            ["source"] = Text("Producer; becomes actorId"),
+            ["type"] = Text("Event type; becomes eventType"),
+            ["subject"] = Text("Becomes targetId"),
+            ["time"] = Text("Becomes timestamp (receipt time when absent)", "date-time"),
+            ["datacontenttype"] = Text("Media type of data (default application/json)"),
+            ["traceparent"] = Text("W3C traceparent; its trace-id becomes traceId"),
+            ["data"] = new OpenApiSchema { Description = "Becomes additionalMetadata (wrapped as {\"data\": ...} when not an object)" },
+        },
+        Required = new HashSet<string> { "source", "type" },
+    };
+
+    private static OpenApiSchema Text(string description, string? format = null) =>
+        new() { Type = JsonSchemaType.String, Description = description, Format = format };
+
+    private static OpenApiSchema Enum(string description, string[] names) => new()
+    {
+        Type = JsonSchemaType.String,
+        Description = description,
+        Enum = names.Select(n => (JsonNode)JsonValue.Create(n)!).ToList(),
+    };
+}
