@@ -110,6 +110,53 @@ public sealed class DurabilityTests
         await AssertChainsHaveNoGapsAsync(database);
     }
 
+    [Fact]
+    public async Task Stopping_the_node_under_load_keeps_every_acknowledged_entry()
+    {
+        await using var database = await TestPostgres.CreateDatabaseAsync();
+        var node = await ArgusTestNode.StartAsync(database.ConnectionString);
+        using var client = node.CreateClient();
+        var acknowledged = new System.Collections.Concurrent.ConcurrentBag<Guid>();
+        var firstAcknowledged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // 32 writers post until the node goes away; the stop begins once entries are flowing.
+        var writers = Enumerable.Range(0, 32).Select(async w =>
+        {
+            for (var i = 0; ; i++)
+            {
+                HttpResponseMessage response;
+                try
+                {
+                    response = await client.PostAsync("/api/audit-logs", AuditJson.Content(Entry(Guid.NewGuid(), $"stop-{w}-{i}")));
+                }
+                catch (HttpRequestException)
+                {
+                    return; // the node stopped listening
+                }
+
+                using (response)
+                {
+                    if (response.StatusCode != HttpStatusCode.Created)
+                    {
+                        return;
+                    }
+
+                    acknowledged.Add(Guid.Parse((string)(await response.ReadObjectAsync())["id"]!));
+                    firstAcknowledged.TrySetResult();
+                }
+            }
+        }).ToList();
+
+        await firstAcknowledged.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await node.DisposeAsync();
+        await Task.WhenAll(writers).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.NotEmpty(acknowledged);
+        var stored = await database.ScalarAsync<long>("SELECT count(*) FROM audit_logs WHERE id = ANY($1)", acknowledged.ToArray());
+        Assert.Equal(acknowledged.Count, stored);
+        await AssertChainsHaveNoGapsAsync(database);
+    }
+
     /// <summary>Each partition's stored sequence is 1..last_seq with no gap and no repeat.</summary>
     internal static async Task AssertChainsHaveNoGapsAsync(TestDatabase database)
     {
