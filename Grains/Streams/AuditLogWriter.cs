@@ -38,6 +38,9 @@ public sealed partial class AuditLogWriter : BackgroundService
     /// <summary>Entries accepted and not yet answered. Bounded by <see cref="WriterOptions.MaxPendingEntries"/>.</summary>
     public int PendingEntries => Volatile.Read(ref pendingCount);
 
+    /// <summary>The commit in flight (or the last one): a silo handing a partition over waits for it.</summary>
+    public Task CurrentCommit { get; private set; } = Task.CompletedTask;
+
     /// <summary>Raised after each successful commit with its number of entries (for metrics and tests).</summary>
     public event Action<int>? Committed;
 
@@ -99,7 +102,9 @@ public sealed partial class AuditLogWriter : BackgroundService
             carried.Clear();
             if (batch.Count > 0)
             {
-                await CommitOrAnswerAsync(batch);
+                var commit = CommitOrAnswerAsync(batch);
+                CurrentCommit = commit;
+                await commit;
             }
         }
     }

@@ -4,6 +4,7 @@ using Argus.Grains.Options;
 using Argus.Grains.Storage;
 using Argus.Grains.Streams;
 using Argus.Silo.Activations;
+using Argus.Silo.Membership;
 using Argus.Silo.Options;
 using Argus.Silo.Partitions;
 using Microsoft.Extensions.Configuration;
@@ -42,7 +43,8 @@ public static class SiloServiceCollectionExtensions
         {
             var builder = new NpgsqlDataSourceBuilder(connectionString);
             builder.ConnectionStringBuilder.MaxPoolSize = sp.GetRequiredService<IOptions<SiloOptions>>().Value.MaxPoolSize;
-            builder.ConnectionStringBuilder.ApplicationName ??= "argus-silo";
+            builder.ConnectionStringBuilder.ApplicationName ??= LockConnectionSource.Truncate(
+                "argus-silo:" + sp.GetRequiredService<IOptions<SiloOptions>>().Value.SiloId);
             // The write and read statements repeat constantly: prepare them once per connection.
             if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
             {
@@ -50,7 +52,7 @@ public static class SiloServiceCollectionExtensions
             }
             return builder.Build();
         });
-        services.AddSingleton(_ => new LockConnectionSource(connectionString));
+        services.AddSingleton(sp => new LockConnectionSource(connectionString, sp.GetRequiredService<IOptions<SiloOptions>>().Value.SiloId));
         services.AddSingleton<AuditStore>();
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<SiloState>();
@@ -59,11 +61,14 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton<TraceGrainDirectory>();
         services.AddSingleton<QueryGrain>();
         services.AddSingleton<PartitionOwnership>();
+        services.AddSingleton<SiloMembership>();
         services.AddSingleton<IArgusCluster, LocalCluster>();
 
-        // Start order is registration order and stop order its reverse: the schema comes first;
-        // on shutdown the writer answers every accepted entry before ownership is released.
+        // Start order is registration order and stop order its reverse: the schema comes first, then
+        // membership; on shutdown the writer answers every accepted entry before ownership is
+        // released, and the silo's row says dead last.
         services.AddHostedService<SiloStartup>();
+        services.AddHostedService(sp => sp.GetRequiredService<SiloMembership>());
         services.AddHostedService(sp => sp.GetRequiredService<PartitionOwnership>());
         services.AddHostedService(sp => sp.GetRequiredService<AuditLogWriter>());
         services.AddHostedService(sp => sp.GetRequiredService<TraceGrainDirectory>());

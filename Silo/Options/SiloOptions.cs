@@ -22,6 +22,15 @@ public sealed class SiloOptions
     /// <summary>How long an append waits for its partition to be owned (after a lost lock, at start-up) before it fails.</summary>
     public TimeSpan RoutingTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often this silo writes its heartbeat to the membership table.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A silo whose heartbeat is older than this is declared dead by the others.</summary>
+    public TimeSpan DeathTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The address other silos and clients reach this silo at (informational until routing uses it).</summary>
+    public string Address { get; set; } = "";
+
     /// <summary>Connections to Postgres for writes and reads.</summary>
     public int MaxPoolSize { get; set; } = 32;
 
@@ -37,9 +46,15 @@ public sealed class SiloOptions
             yield return $"{Section}:PartitionCount must be between 1 and 4096.";
         }
 
-        if (TraceGrainIdleTimeout <= TimeSpan.Zero || OwnershipCheckInterval <= TimeSpan.Zero || RoutingTimeout <= TimeSpan.Zero)
+        if (TraceGrainIdleTimeout <= TimeSpan.Zero || OwnershipCheckInterval <= TimeSpan.Zero || RoutingTimeout <= TimeSpan.Zero
+            || HeartbeatInterval <= TimeSpan.Zero)
         {
             yield return $"{Section}: timeouts and intervals must be positive.";
+        }
+
+        if (DeathTimeout < HeartbeatInterval * 3)
+        {
+            yield return $"{Section}:DeathTimeout must be at least three heartbeat intervals.";
         }
 
         if (MaxPoolSize < 2)

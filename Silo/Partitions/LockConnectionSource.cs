@@ -11,11 +11,11 @@ internal sealed class LockConnectionSource : IAsyncDisposable
 {
     private readonly NpgsqlDataSource dataSource;
 
-    public LockConnectionSource(string connectionString)
+    public LockConnectionSource(string connectionString, string siloId)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.Pooling = false;
-        builder.ConnectionStringBuilder.ApplicationName = "argus-silo-locks";
+        builder.ConnectionStringBuilder.ApplicationName = Truncate("argus-locks:" + siloId);
         // Probe the server so a half-open connection is found even while idle.
         builder.ConnectionStringBuilder.KeepAlive = 5;
         dataSource = builder.Build();
@@ -25,4 +25,7 @@ internal sealed class LockConnectionSource : IAsyncDisposable
         dataSource.OpenConnectionAsync(cancellationToken);
 
     public ValueTask DisposeAsync() => dataSource.DisposeAsync();
+
+    /// <summary>Postgres keeps application names to 63 bytes.</summary>
+    internal static string Truncate(string name) => name.Length <= 63 ? name : name[..63];
 }

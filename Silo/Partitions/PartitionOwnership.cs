@@ -1,5 +1,6 @@
 using Argus.Grains.Storage;
 using Argus.Grains.Streams;
+using Argus.Silo.Membership;
 using Argus.Silo.Options;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,10 +15,16 @@ namespace Argus.Silo.Partitions;
 /// epoch, which fences out any former owner's flushes. When the connection is lost the locks
 /// are gone, so every stream stops writing at once and ownership is taken again from scratch.
 /// </summary>
-/// <remarks>A single silo takes every partition it can lock.</remarks>
+/// <remarks>
+/// Balancing: every live silo aims at ceil(P / live silos) partitions. On each tick a silo below
+/// its target locks free partitions; one above it stops writing its extras, lets the commit in
+/// flight finish, and unlocks them for the others. A single silo owns every partition.
+/// </remarks>
 internal sealed partial class PartitionOwnership(
     LockConnectionSource lockConnections,
     PartitionStreams streams,
+    SiloMembership membership,
+    AuditLogWriter writer,
     SiloState state,
     IOptions<SiloOptions> options,
     TimeProvider time,
@@ -36,7 +43,8 @@ internal sealed partial class PartitionOwnership(
         {
             try
             {
-                await AcquireAsync(stoppingToken);
+                await BalanceAsync(stoppingToken);
+                await membership.MarkActiveAsync(stoppingToken);
                 failures = 0;
                 await MonitorAsync(stoppingToken);
             }
@@ -70,27 +78,59 @@ internal sealed partial class PartitionOwnership(
         LogReleased(options.SiloId);
     }
 
-    private async Task AcquireAsync(CancellationToken cancellationToken)
+    /// <summary>Moves this silo's share of partitions toward ceil(P / live silos).</summary>
+    private async Task BalanceAsync(CancellationToken cancellationToken)
     {
         lockConnection ??= await lockConnections.OpenAsync(cancellationToken);
-        var wanted = streams.All.Where(s => !s.IsOwned).Select(s => s.Partition).ToArray();
-        if (wanted.Length == 0)
+        if (membership.IsDeclaredDead)
         {
             return;
         }
 
-        // Lock every wanted partition that is free; the others belong to another silo for now.
+        int live;
+        try
+        {
+            live = await membership.CountLiveAsync(cancellationToken);
+        }
+        catch (NpgsqlException)
+        {
+            return; // the membership read failed, not the locks: keep what is owned, try again next tick
+        }
+
+        var target = (streams.PartitionCount + live - 1) / live;
+        var owned = streams.All.Count(s => s.IsOwned);
+        if (owned < target)
+        {
+            await AcquireAsync(target - owned, cancellationToken);
+        }
+        else if (owned > target)
+        {
+            await ReleaseAsync(owned - target, cancellationToken);
+        }
+    }
+
+    private async Task AcquireAsync(int wanted, CancellationToken cancellationToken)
+    {
+        // Try the free-looking partitions in a random order, so silos joining together spread out.
+        var candidates = streams.All.Where(s => !s.IsOwned).Select(s => s.Partition).ToArray();
+        Random.Shared.Shuffle(candidates);
         var acquired = new List<int>();
         await using (var take = new NpgsqlCommand(
-            "SELECT p FROM unnest($1::integer[]) AS p WHERE pg_try_advisory_lock($2, p)", lockConnection))
+            "SELECT p FROM unnest($1::integer[]) AS p WHERE pg_try_advisory_lock($2, p) LIMIT $3", lockConnection))
         {
-            take.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = wanted });
+            take.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = candidates });
             take.Parameters.Add(new NpgsqlParameter<int> { TypedValue = AdvisoryLocks.Space });
+            take.Parameters.Add(new NpgsqlParameter<int> { TypedValue = wanted });
             await using var reader = await take.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
                 acquired.Add(reader.GetInt32(0));
             }
+        }
+
+        if (acquired.Count == 0)
+        {
+            return;
         }
 
         // Bumping the epoch is what fences out the previous owner's in-flight flushes.
@@ -108,11 +148,26 @@ internal sealed partial class PartitionOwnership(
             }
         }
 
-        if (acquired.Count > 0)
+        state.OwnershipChanged();
+        LogAcquired(options.SiloId, acquired.Count, streams.All.Count(s => s.IsOwned), streams.PartitionCount);
+    }
+
+    /// <summary>Hands partitions back: stop writing them, let the commit in flight finish, then unlock.</summary>
+    private async Task ReleaseAsync(int count, CancellationToken cancellationToken)
+    {
+        var released = streams.All.Where(s => s.IsOwned).OrderByDescending(s => s.Partition).Take(count).ToList();
+        foreach (var stream in released)
         {
-            state.OwnershipChanged();
-            LogAcquired(options.SiloId, acquired.Count, streams.PartitionCount);
+            stream.Revoke();
         }
+
+        state.OwnershipChanged();
+        await writer.CurrentCommit;
+        await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock($2, p) FROM unnest($1::integer[]) AS p", lockConnection);
+        unlock.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = released.Select(s => s.Partition).ToArray() });
+        unlock.Parameters.Add(new NpgsqlParameter<int> { TypedValue = AdvisoryLocks.Space });
+        await unlock.ExecuteNonQueryAsync(cancellationToken);
+        LogReleasedExtras(options.SiloId, released.Count, streams.All.Count(s => s.IsOwned));
     }
 
     /// <summary>
@@ -136,7 +191,7 @@ internal sealed partial class PartitionOwnership(
                 throw new TimeoutException("the partition lock connection did not answer in time");
             }
 
-            await AcquireAsync(cancellationToken);
+            await BalanceAsync(cancellationToken);
         }
     }
 
@@ -159,8 +214,11 @@ internal sealed partial class PartitionOwnership(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Silo {SiloId} took {Owned} of {Total} partitions")]
-    private partial void LogAcquired(string siloId, int owned, int total);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo {SiloId} took {Taken} partitions and owns {Owned} of {Total}")]
+    private partial void LogAcquired(string siloId, int taken, int owned, int total);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo {SiloId} released {Released} partitions to balance the cluster and owns {Owned}")]
+    private partial void LogReleasedExtras(string siloId, int released, int owned);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Partition lock connection lost; all partitions revoked until it is back: {Reason}")]
     private partial void LogLockConnectionLost(string reason);

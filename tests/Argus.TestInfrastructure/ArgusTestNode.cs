@@ -33,7 +33,7 @@ public sealed class ArgusTestNode : IAsyncDisposable
 
     public IServiceProvider Services => app.Services;
 
-    public static async Task<ArgusTestNode> StartAsync(string connectionString, IDictionary<string, string?>? settings = null)
+    public static async Task<ArgusTestNode> StartAsync(string connectionString, IDictionary<string, string?>? settings = null, bool waitForAllPartitions = true)
     {
         var app = ArgusNode.Build([], builder =>
         {
@@ -55,7 +55,11 @@ public sealed class ArgusTestNode : IAsyncDisposable
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         var node = new ArgusTestNode(app, new Uri(address));
-        await node.WaitUntilAllPartitionsOwnedAsync(TimeSpan.FromSeconds(30));
+        if (waitForAllPartitions)
+        {
+            await node.WaitUntilAllPartitionsOwnedAsync(TimeSpan.FromSeconds(30));
+        }
+
         return node;
     }
 
