@@ -1,6 +1,7 @@
 using Argus.Gateway.Hosting;
 using Argus.Grains.Streams;
 using Argus.Silo;
+using Argus.Silo.Activations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -69,6 +70,9 @@ public sealed class ArgusTestNode : IAsyncDisposable
         BaseAddress = BaseAddress,
         Timeout = TimeSpan.FromSeconds(60),
     };
+
+    /// <summary>Trace grains active on the node: one per trace (or per entry without a trace) that has been called.</summary>
+    public int TraceGrainActivations => Service<TraceGrainDirectory>().ActivationCount;
 
     public T Service<T>()
         where T : notnull => app.Services.GetRequiredService<T>();
