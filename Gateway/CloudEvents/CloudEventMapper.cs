@@ -41,13 +41,13 @@ public static class CloudEventMapper
     /// <summary>Context attributes a CloudEvent may carry besides extensions.</summary>
     private static readonly HashSet<string> Reserved = ["data", "data_base64"];
 
-    /// <summary>Maps a structured-mode event (a JSON object).</summary>
+    /// <summary>Maps a structured-mode event (a JSON object); <paramref name="field"/> names it in a refusal (the body, or a batch's event).</summary>
     /// <exception cref="AuditValidationException">The event is invalid; <c>Field</c> names the attribute.</exception>
-    public static MappedEvent Map(JsonElement cloudEvent, DateTimeOffset receivedAt, string? traceparentHeader)
+    public static MappedEvent Map(JsonElement cloudEvent, DateTimeOffset receivedAt, string? traceparentHeader, string field = "body")
     {
         if (cloudEvent.ValueKind != JsonValueKind.Object)
         {
-            throw Invalid("event", "a CloudEvent must be a JSON object");
+            throw Invalid(field, $"{field}: a CloudEvent must be a JSON object");
         }
 
         var attributes = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
@@ -92,7 +92,7 @@ public static class CloudEventMapper
                     }
                     catch (JsonException)
                     {
-                        throw Invalid("data", "the body is declared JSON but is not valid JSON");
+                        throw Invalid("data", "'data' (the body) is declared JSON but is not valid JSON");
                     }
                 }
                 else
@@ -130,7 +130,8 @@ public static class CloudEventMapper
         var source = RequiredString(attributes, "source");
         var type = RequiredString(attributes, "type");
         var time = OptionalString(attributes, "time");
-        if (time is not null && !Rfc3339.TryParse(time, out _))
+        DateTimeOffset occurredAt = default;
+        if (time is not null && !Rfc3339.TryParse(time, out occurredAt))
         {
             throw Invalid("time", $"attribute 'time' has an invalid format, {Rfc3339.Expected}");
         }
@@ -206,12 +207,14 @@ public static class CloudEventMapper
         }
         catch (AuditValidationException e)
         {
-            var attribute = AttributeOf.GetValueOrDefault(e.Field, e.Field);
+            var attribute = e.Field == "actorId" && attributes.ContainsKey("actorid") ? "actorid" : AttributeOf.GetValueOrDefault(e.Field, e.Field);
             throw new AuditValidationException(attribute, e.Message.Replace($"'{e.Field}'", $"'{attribute}'", StringComparison.Ordinal));
         }
 
         // Idempotent on (id, time): a replay maps to the same entry id and is never stored twice.
-        var entryId = id is null ? (Guid?)null : EntryIds.FromIdempotencyKey(IdempotencyScope, id + "\n" + (time ?? ""));
+        // The key holds the instant, not its spelling: 10:00:00Z and 12:00:00+02:00 are one time.
+        var instant = time is null ? "" : Rfc3339.Format(occurredAt);
+        var entryId = id is null ? (Guid?)null : EntryIds.FromIdempotencyKey(IdempotencyScope, id + "\n" + instant);
         return new MappedEvent(id, entryId, entry);
     }
 

@@ -60,7 +60,7 @@ public static class CloudEventsApi
         if (!binary && !CloudEventMapper.IsJson(request.ContentType))
         {
             await ApiResponses.ErrorAsync(context, StatusCodes.Status415UnsupportedMediaType,
-                "Validation error: send application/cloudevents+json (structured mode) or ce-* headers (binary mode)", "Content-Type");
+                "Validation error: Content-Type must be application/cloudevents+json or application/json (structured mode), or send ce-* headers (binary mode)", "Content-Type");
             return;
         }
 
@@ -108,7 +108,7 @@ public static class CloudEventsApi
         if (!CloudEventMapper.IsJson(request.ContentType))
         {
             await ApiResponses.ErrorAsync(context, StatusCodes.Status415UnsupportedMediaType,
-                "Validation error: send application/cloudevents-batch+json", "Content-Type");
+                "Validation error: Content-Type must be application/cloudevents-batch+json or application/json", "Content-Type");
             return;
         }
 
@@ -162,7 +162,7 @@ public static class CloudEventsApi
             {
                 try
                 {
-                    var mapped = CloudEventMapper.Map(cloudEvent, time.GetUtcNow(), traceparent);
+                    var mapped = CloudEventMapper.Map(cloudEvent, time.GetUtcNow(), traceparent, field: "event");
                     appends.Add((index, mapped, AppendAsync(cluster, mapped, time, context.RequestAborted)));
                 }
                 catch (AuditValidationException e)
