@@ -1,5 +1,7 @@
 using Argus.Grains.Streams;
 using Argus.Silo.Options;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,6 +19,7 @@ namespace Argus.Silo.Membership;
 internal sealed partial class SiloMembership(
     NpgsqlDataSource dataSource,
     PartitionStreams streams,
+    IServer server,
     IHostApplicationLifetime lifetime,
     IOptions<SiloOptions> options,
     TimeProvider time,
@@ -38,6 +41,12 @@ internal sealed partial class SiloMembership(
             ON CONFLICT (silo_id) DO UPDATE SET address = $2, generation = $3, status = 'joining', started_at = now(), heartbeat_at = now()
             """, cancellationToken, options.SiloId, options.Address, generation);
         lifetime.ApplicationStopping.Register(() => _ = SetStatusAsync(SiloStatus.ShuttingDown, CancellationToken.None));
+        if (options.Address.Length == 0)
+        {
+            // Not configured: publish the address the server actually bound (known once it has started).
+            lifetime.ApplicationStarted.Register(() => _ = PublishBoundAddressAsync());
+        }
+
         await base.StartAsync(cancellationToken);
     }
 
@@ -119,6 +128,25 @@ internal sealed partial class SiloMembership(
         }
 
         lifetime.StopApplication();
+    }
+
+    private async Task PublishBoundAddressAsync()
+    {
+        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        if (address is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await ExecuteAsync("UPDATE argus_silos SET address = $3 WHERE silo_id = $1 AND generation = $2", CancellationToken.None,
+                options.SiloId, generation, address);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException)
+        {
+            LogHeartbeatFailed(e.Message);
+        }
     }
 
     private async Task SetStatusAsync(SiloStatus status, CancellationToken cancellationToken, string? onlyFrom = null)

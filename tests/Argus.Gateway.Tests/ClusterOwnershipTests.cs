@@ -29,6 +29,8 @@ public sealed class ClusterOwnershipTests
         var statuses = await cluster.Database.ScalarAsync<string>(
             "SELECT string_agg(silo_id || '=' || status, ',' ORDER BY silo_id) FROM argus_silos");
         Assert.Equal("silo-1=dead,silo-2=dead,silo-3=active", statuses);
+        Assert.Equal(cluster.Silos[0].BaseAddress.ToString().TrimEnd('/'),
+            (await cluster.Database.ScalarAsync<string>("SELECT address FROM argus_silos WHERE silo_id = 'silo-3'")).TrimEnd('/'));
     }
 
     [Fact]
