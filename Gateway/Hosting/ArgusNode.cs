@@ -3,6 +3,7 @@ using Argus.Gateway.CloudEvents;
 using Argus.Gateway.Options;
 using Argus.Grains.Abstractions.Serialization;
 using Argus.Silo.Hosting;
+using Argus.Silo.Routing;
 
 namespace Argus.Gateway.Hosting;
 
@@ -32,6 +33,7 @@ public static class ArgusNode
         app.MapOperationsApi();
         app.MapCloudEventsApi();
         app.MapArgusOpenApi();
+        app.MapArgusSiloInternals();
         return app;
     }
 

@@ -7,6 +7,7 @@ using Argus.Silo.Activations;
 using Argus.Silo.Membership;
 using Argus.Silo.Options;
 using Argus.Silo.Partitions;
+using Argus.Silo.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -62,7 +63,18 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton<QueryGrain>();
         services.AddSingleton<PartitionOwnership>();
         services.AddSingleton<SiloMembership>();
-        services.AddSingleton<IArgusCluster, LocalCluster>();
+        services.AddSingleton<PartitionDirectory>();
+        services.AddSingleton(sp => new EntryForwarder(new HttpClient(new SocketsHttpHandler
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(2),
+            MaxConnectionsPerServer = 256,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+        })
+        {
+            Timeout = sp.GetRequiredService<IOptions<WriterOptions>>().Value.CommitTimeout + TimeSpan.FromSeconds(5),
+        }));
+        services.AddSingleton<SiloCluster>();
+        services.AddSingleton<IArgusCluster>(sp => sp.GetRequiredService<SiloCluster>());
 
         // Start order is registration order and stop order its reverse: the schema comes first, then
         // membership; on shutdown the writer answers every accepted entry before ownership is

@@ -163,8 +163,17 @@ internal sealed partial class PartitionOwnership(
 
         state.OwnershipChanged();
         await writer.CurrentCommit;
+        // Clear the directory's owner first, so callers wait for the next owner instead of asking us.
+        var partitions = released.Select(s => s.Partition).ToArray();
+        await using (var disown = new NpgsqlCommand("UPDATE argus_partitions SET owner = NULL WHERE partition_id = ANY($1) AND owner = $2", lockConnection))
+        {
+            disown.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = partitions });
+            disown.Parameters.Add(new NpgsqlParameter<string> { TypedValue = options.SiloId });
+            await disown.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock($2, p) FROM unnest($1::integer[]) AS p", lockConnection);
-        unlock.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = released.Select(s => s.Partition).ToArray() });
+        unlock.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = partitions });
         unlock.Parameters.Add(new NpgsqlParameter<int> { TypedValue = AdvisoryLocks.Space });
         await unlock.ExecuteNonQueryAsync(cancellationToken);
         LogReleasedExtras(options.SiloId, released.Count, streams.All.Count(s => s.IsOwned));

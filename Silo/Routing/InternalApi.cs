@@ -1,0 +1,72 @@
+using System.Buffers;
+using System.Text.Json;
+using Argus.Grains.Abstractions;
+using Argus.Grains.Abstractions.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Argus.Silo.Routing;
+
+/// <summary>
+/// Silo-to-silo calls. An entry forwarded here is appended only if this silo owns its
+/// partition; otherwise 421 Misdirected Request tells the sender to refresh its map. Nothing is
+/// forwarded again from here, so a stale map can never make entries bounce between silos.
+/// </summary>
+public static class InternalApi
+{
+    public static IEndpointRouteBuilder MapArgusSiloInternals(this IEndpointRouteBuilder app)
+    {
+        app.MapPost(EntryForwarder.Path, AppendAsync).ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task AppendAsync(HttpContext context, SiloCluster cluster)
+    {
+        var read = await context.Request.BodyReader.ReadAsync(context.RequestAborted);
+        while (!read.IsCompleted)
+        {
+            context.Request.BodyReader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            read = await context.Request.BodyReader.ReadAsync(context.RequestAborted);
+        }
+
+        AuditEntry entry;
+        try
+        {
+            var reader = new Utf8JsonReader(read.Buffer.ToArray());
+            reader.Read();
+            entry = AuditEntryJson.ReadStored(ref reader);
+        }
+        catch (Exception e) when (e is JsonException or Grains.Abstractions.Validation.AuditValidationException)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await context.Response.WriteAsJsonAsync(new ErrorResponse("malformed forwarded entry: " + e.Message), ArgusJsonContext.Default.ErrorResponse);
+            return;
+        }
+        finally
+        {
+            context.Request.BodyReader.AdvanceTo(read.Buffer.End);
+        }
+
+        var result = await cluster.AppendLocallyAsync(entry, context.RequestAborted);
+        context.Response.StatusCode = result.Status switch
+        {
+            AppendStatus.Stored => StatusCodes.Status201Created,
+            AppendStatus.Replayed => StatusCodes.Status200OK,
+            AppendStatus.NotOwner => StatusCodes.Status421MisdirectedRequest,
+            AppendStatus.Conflict => StatusCodes.Status409Conflict,
+            AppendStatus.Rejected => StatusCodes.Status422UnprocessableEntity,
+            AppendStatus.Overloaded => StatusCodes.Status429TooManyRequests,
+            _ => StatusCodes.Status503ServiceUnavailable,
+        };
+        if (result.IsSuccess)
+        {
+            await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
+            AuditEntryJson.Write(writer, result.Entry!);
+        }
+        else
+        {
+            await context.Response.WriteAsJsonAsync(new ErrorResponse(result.Error ?? result.Status.ToString()), ArgusJsonContext.Default.ErrorResponse);
+        }
+    }
+}

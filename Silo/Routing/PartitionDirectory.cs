@@ -1,0 +1,75 @@
+using Npgsql;
+
+namespace Argus.Silo.Routing;
+
+/// <summary>
+/// The grain directory: which live silo owns each partition, read from Postgres (the owner
+/// column a silo writes when it takes a partition, joined with the live silos' addresses) and
+/// cached until a caller finds it wrong (a 421, a refused connection) and invalidates it.
+/// </summary>
+internal sealed class PartitionDirectory(NpgsqlDataSource dataSource, TimeProvider time)
+{
+    private static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(5);
+    private readonly SemaphoreSlim refresh = new(1, 1);
+    private volatile Snapshot? current;
+
+    /// <summary>The address of the silo owning <paramref name="partition"/>, or null when no live silo owns it.</summary>
+    public async ValueTask<string?> OwnerOfAsync(int partition, CancellationToken cancellationToken)
+    {
+        var snapshot = current;
+        if (snapshot is null || time.GetElapsedTime(snapshot.ReadAt) > MaxAge)
+        {
+            snapshot = await RefreshAsync(snapshot, cancellationToken);
+        }
+
+        return snapshot.Owners.GetValueOrDefault(partition);
+    }
+
+    /// <summary>Partitions that no live silo owns right now.</summary>
+    public async Task<int> CountUnownedAsync(int partitionCount, CancellationToken cancellationToken)
+    {
+        var snapshot = await RefreshAsync(null, cancellationToken);
+        return partitionCount - snapshot.Owners.Count;
+    }
+
+    /// <summary>Forgets the cached map; the next lookup reads it again.</summary>
+    public void Invalidate(Snapshot? seen = null)
+    {
+        if (seen is null || ReferenceEquals(current, seen))
+        {
+            current = null;
+        }
+    }
+
+    private async Task<Snapshot> RefreshAsync(Snapshot? stale, CancellationToken cancellationToken)
+    {
+        await refresh.WaitAsync(cancellationToken);
+        try
+        {
+            if (current is { } fresh && !ReferenceEquals(fresh, stale) && time.GetElapsedTime(fresh.ReadAt) <= MaxAge && stale is not null)
+            {
+                return fresh; // another caller refreshed it meanwhile
+            }
+
+            await using var command = dataSource.CreateCommand(
+                "SELECT p.partition_id, s.address FROM argus_partitions p JOIN argus_silos s ON s.silo_id = p.owner " +
+                "WHERE s.status IN ('joining', 'active') AND s.address <> ''");
+            var owners = new Dictionary<int, string>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                owners[reader.GetInt32(0)] = reader.GetString(1);
+            }
+
+            var snapshot = new Snapshot(owners, time.GetTimestamp());
+            current = snapshot;
+            return snapshot;
+        }
+        finally
+        {
+            refresh.Release();
+        }
+    }
+
+    internal sealed record Snapshot(Dictionary<int, string> Owners, long ReadAt);
+}

@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace Argus.Gateway.Tests;
+
+/// <summary>Any silo accepts any entry: it stores it when it owns the partition and forwards it to the owner otherwise.</summary>
+public sealed class ClusterRoutingTests
+{
+    [Fact]
+    public async Task Entries_posted_to_any_silo_are_stored_once_by_their_partitions_owner()
+    {
+        await using var cluster = await ArgusTestCluster.StartAsync(silos: 3, partitionCount: 12);
+        var clients = cluster.Silos.Select(s => s.CreateClient()).ToList();
+
+        var ids = await Task.WhenAll(Enumerable.Range(0, 300).Select(i => PostAsync(clients[i % 3], Guid.NewGuid(), $"routed-{i}")));
+
+        Assert.Equal(300, ids.Distinct().Count());
+        Assert.Equal(300L, await cluster.Database.ScalarAsync<long>("SELECT count(*) FROM audit_logs WHERE id = ANY($1)", ids));
+        await DurabilityTests.AssertChainsHaveNoGapsAsync(cluster.Database);
+        Assert.All(await Task.WhenAll(clients.Select(c => c.GetAsync("/health"))), r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Losing_a_silo_under_continuous_ingest_loses_no_acknowledged_entry_and_stores_none_twice(bool abruptly)
+    {
+        await using var cluster = await ArgusTestCluster.StartAsync(silos: 3, partitionCount: 12);
+        var entry = cluster.Silos[0];
+        var leaving = cluster.Silos[2];
+        using var client = entry.CreateClient();
+        var acknowledged = new ConcurrentBag<Guid>();
+        var failures = new ConcurrentBag<HttpStatusCode>();
+        using var stop = new CancellationTokenSource();
+        var enoughBefore = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // 16 writers post through a silo that stays, so their entries keep flowing to every owner.
+        var writers = Enumerable.Range(0, 16).Select(async w =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var body = AuditJson.Minimal($"move-{w}-{i}");
+                body["traceId"] = Guid.NewGuid().ToString();
+                using var response = await client.PostAsync("/api/audit-logs", AuditJson.Content(body));
+                if (response.StatusCode == HttpStatusCode.Created)
+                {
+                    acknowledged.Add(Guid.Parse((string)(await response.ReadObjectAsync())["id"]!));
+                    if (acknowledged.Count >= 200)
+                    {
+                        enoughBefore.TrySetResult();
+                    }
+                }
+                else
+                {
+                    failures.Add(response.StatusCode);
+                }
+            }
+        }).ToList();
+
+        await enoughBefore.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        var beforeLoss = acknowledged.Count;
+        if (abruptly)
+        {
+            await cluster.KillSiloAsync(leaving);
+        }
+        else
+        {
+            await cluster.StopSiloAsync(leaving);
+        }
+
+        await cluster.WaitForStableOwnershipAsync();
+        var afterMove = acknowledged.Count;
+        await WaitForMoreAsync(acknowledged, afterMove + 200);
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
+
+        Assert.True(acknowledged.Count > beforeLoss + 200, $"ingest did not continue after the move ({beforeLoss} -> {acknowledged.Count})");
+        Assert.All(failures, status => Assert.Equal(HttpStatusCode.ServiceUnavailable, status));
+        var ids = acknowledged.ToArray();
+        Assert.Equal(ids.Length, ids.Distinct().Count());
+        Assert.Equal((long)ids.Length, await cluster.Database.ScalarAsync<long>("SELECT count(*) FROM audit_logs WHERE id = ANY($1)", ids));
+        Assert.Equal(0L, await cluster.Database.ScalarAsync<long>("SELECT count(*) - count(DISTINCT id) FROM audit_logs"));
+        await DurabilityTests.AssertChainsHaveNoGapsAsync(cluster.Database);
+    }
+
+    private static async Task WaitForMoreAsync(ConcurrentBag<Guid> acknowledged, int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (acknowledged.Count < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"only {acknowledged.Count} of {count} entries acknowledged");
+            await Task.Yield();
+        }
+    }
+
+    private static async Task<Guid> PostAsync(HttpClient client, Guid trace, string actor)
+    {
+        var body = AuditJson.Minimal(actor);
+        body["traceId"] = trace.ToString();
+        using var response = await client.PostAsync("/api/audit-logs", AuditJson.Content(body));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return Guid.Parse((string)(await response.ReadObjectAsync())["id"]!);
+    }
+}
