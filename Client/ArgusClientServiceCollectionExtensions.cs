@@ -28,4 +28,23 @@ public static class ArgusClientServiceCollectionExtensions
         });
         return services;
     }
+
+    /// <summary>
+    /// Registers <see cref="ArgusClusterClient"/> as the <see cref="Grains.Abstractions.IArgusCluster"/>:
+    /// appends go straight to the silo owning each entry's partition (no gateway hop). Configured
+    /// from <c>Argus:Cluster</c> (Seeds, RoutingTimeout, RequestTimeout).
+    /// </summary>
+    public static IServiceCollection AddArgusClusterClient(this IServiceCollection services, IConfiguration configuration, Action<ArgusClusterOptions>? configure = null)
+    {
+        var options = services.AddOptions<ArgusClusterOptions>().Bind(configuration.GetSection(ArgusClusterOptions.Section));
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ArgusClusterClient>();
+        services.AddSingleton<Grains.Abstractions.IArgusCluster>(sp => sp.GetRequiredService<ArgusClusterClient>());
+        return services;
+    }
 }

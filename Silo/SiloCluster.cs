@@ -1,3 +1,4 @@
+using Argus.Client.Routing;
 using Argus.Grains;
 using Argus.Grains.Abstractions;
 using Argus.Grains.Storage;
@@ -21,7 +22,7 @@ internal sealed class SiloCluster : IArgusCluster
 {
     private readonly TraceGrainDirectory grains;
     private readonly PartitionDirectory partitions;
-    private readonly EntryForwarder forwarder;
+    private readonly SiloProtocol forwarder;
     private readonly QueryGrain queries;
     private readonly AuditStore store;
     private readonly PartitionStreams streams;
@@ -32,7 +33,7 @@ internal sealed class SiloCluster : IArgusCluster
     public SiloCluster(
         TraceGrainDirectory grains,
         PartitionDirectory partitions,
-        EntryForwarder forwarder,
+        SiloProtocol forwarder,
         QueryGrain queries,
         AuditStore store,
         PartitionStreams streams,

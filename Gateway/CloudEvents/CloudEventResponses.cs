@@ -52,9 +52,11 @@ public sealed record ConfigEnvelope : Envelope
 {
     public required IngestSettings Ingest { get; init; }
 
-    public required PartitionSettings Partitions { get; init; }
+    /// <summary>Null on a gateway-only process: partitions belong to the silos.</summary>
+    public required PartitionSettings? Partitions { get; init; }
 
-    public required BatchingSettings Batching { get; init; }
+    /// <summary>Null on a gateway-only process: batching happens in the silos.</summary>
+    public required BatchingSettings? Batching { get; init; }
 
     public required RetentionSettings Retention { get; init; }
 }

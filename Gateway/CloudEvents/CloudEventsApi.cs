@@ -272,19 +272,24 @@ public static class CloudEventsApi
         CloudEventsJsonContext.Default.VersionEnvelope);
 
     /// <summary>Tunables only: never a connection string, password or host name.</summary>
-    private static IResult Config(TimeProvider time, IOptions<GatewayOptions> gateway, IOptions<WriterOptions> writer, PartitionStreams partitions) =>
-        TypedResults.Json(
+    private static IResult Config(TimeProvider time, IOptions<GatewayOptions> gateway, IServiceProvider services)
+    {
+        // A gateway-only process has no silo: its partitions and batching live in the silos.
+        var partitions = services.GetService<PartitionStreams>();
+        var writer = partitions is null ? null : services.GetRequiredService<IOptions<WriterOptions>>().Value;
+        return TypedResults.Json(
             new ConfigEnvelope
             {
                 ResponseTime = ResponseTime(time),
                 Ingest = new IngestSettings(gateway.Value.MaxBatchSize, gateway.Value.MaxBodyBytes, gateway.Value.MaxBatchBodyBytes,
                     "after-commit", gateway.Value.RetryAfterSeconds),
-                Partitions = new PartitionSettings(partitions.PartitionCount),
-                Batching = new BatchingSettings(writer.Value.MaxBatchEntries, writer.Value.MaxPendingEntries,
-                    writer.Value.CommitTimeout.TotalSeconds, 1),
+                Partitions = partitions is null ? null : new PartitionSettings(partitions.PartitionCount),
+                Batching = writer is null ? null : new BatchingSettings(writer.MaxBatchEntries, writer.MaxPendingEntries,
+                    writer.CommitTimeout.TotalSeconds, 1),
                 Retention = new RetentionSettings("append-only: entries are never updated or deleted by Argus; no automatic expiry"),
             },
             CloudEventsJsonContext.Default.ConfigEnvelope);
+    }
 
     private static string ResponseTime(TimeProvider time) =>
         time.GetUtcNow().UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'", CultureInfo.InvariantCulture);

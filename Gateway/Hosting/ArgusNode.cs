@@ -1,3 +1,4 @@
+using Argus.Client;
 using Argus.Gateway.Apis;
 using Argus.Gateway.CloudEvents;
 using Argus.Gateway.Options;
@@ -8,19 +9,33 @@ using Argus.Silo.Routing;
 namespace Argus.Gateway.Hosting;
 
 /// <summary>
-/// A single Argus node: the gateway's public API and a silo in one process, so every grain call
-/// is a local method call. This is what <c>Program</c> runs and what the tests start.
+/// An Argus process. By default (<c>Argus:Role</c> = <c>node</c>) a node: the public API and a
+/// silo in one process, so a grain call for a partition it owns is a local method call. With
+/// <c>Argus:Role</c> = <c>gateway</c> it holds no audit state: the public API in front of
+/// <see cref="ArgusClusterClient"/>, which sends each entry straight to its owning silo
+/// (discovered from <c>Argus:Cluster:Seeds</c>). This is what <c>Program</c> runs and what the tests start.
 /// </summary>
 public static class ArgusNode
 {
+    public const string RoleKey = "Argus:Role";
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         configure?.Invoke(builder);
 
+        var gatewayOnly = string.Equals(builder.Configuration[RoleKey], "gateway", StringComparison.OrdinalIgnoreCase);
         builder.Services.AddOptions<GatewayOptions>().Bind(builder.Configuration.GetSection(GatewayOptions.Section));
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ArgusJsonContext.Default));
-        builder.Services.AddArgusSilo(builder.Configuration);
+        if (gatewayOnly)
+        {
+            builder.Services.AddArgusClusterClient(builder.Configuration);
+        }
+        else
+        {
+            builder.Services.AddArgusSilo(builder.Configuration);
+        }
+
         builder.Services.AddArgusOpenApi();
 
         var app = builder.Build();
@@ -33,7 +48,11 @@ public static class ArgusNode
         app.MapOperationsApi();
         app.MapCloudEventsApi();
         app.MapArgusOpenApi();
-        app.MapArgusSiloInternals();
+        if (!gatewayOnly)
+        {
+            app.MapArgusSiloInternals();
+        }
+
         return app;
     }
 

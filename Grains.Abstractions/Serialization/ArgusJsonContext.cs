@@ -12,4 +12,5 @@ namespace Argus.Grains.Abstractions.Serialization;
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(VersionResponse))]
+[JsonSerializable(typeof(Partitioning.PartitionMap))]
 public sealed partial class ArgusJsonContext : JsonSerializerContext;

@@ -1,3 +1,4 @@
+using Argus.Client.Routing;
 using Argus.Grains;
 using Argus.Grains.Abstractions;
 using Argus.Grains.Options;
@@ -64,15 +65,7 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton<PartitionOwnership>();
         services.AddSingleton<SiloMembership>();
         services.AddSingleton<PartitionDirectory>();
-        services.AddSingleton(sp => new EntryForwarder(new HttpClient(new SocketsHttpHandler
-        {
-            ConnectTimeout = TimeSpan.FromSeconds(2),
-            MaxConnectionsPerServer = 256,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-        })
-        {
-            Timeout = sp.GetRequiredService<IOptions<WriterOptions>>().Value.CommitTimeout + TimeSpan.FromSeconds(5),
-        }));
+        services.AddSingleton(sp => SiloProtocol.Create(sp.GetRequiredService<IOptions<WriterOptions>>().Value.CommitTimeout + TimeSpan.FromSeconds(5)));
         services.AddSingleton<SiloCluster>();
         services.AddSingleton<IArgusCluster>(sp => sp.GetRequiredService<SiloCluster>());
 

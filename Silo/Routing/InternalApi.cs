@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Text.Json;
 using Argus.Grains.Abstractions;
+using Argus.Client.Routing;
 using Argus.Grains.Abstractions.Serialization;
+using Argus.Grains.Streams;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -17,7 +19,10 @@ public static class InternalApi
 {
     public static IEndpointRouteBuilder MapArgusSiloInternals(this IEndpointRouteBuilder app)
     {
-        app.MapPost(EntryForwarder.Path, AppendAsync).ExcludeFromDescription();
+        app.MapPost(SiloProtocol.EntriesPath, AppendAsync).ExcludeFromDescription();
+        app.MapGet(SiloProtocol.PartitionsPath, async (PartitionDirectory directory, PartitionStreams streams, CancellationToken cancellationToken) =>
+                TypedResults.Json(await directory.ReadMapAsync(streams.PartitionCount, cancellationToken), ArgusJsonContext.Default.PartitionMap))
+            .ExcludeFromDescription();
         return app;
     }
 

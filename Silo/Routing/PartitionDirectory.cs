@@ -1,3 +1,4 @@
+using Argus.Grains.Abstractions.Partitioning;
 using Npgsql;
 
 namespace Argus.Silo.Routing;
@@ -30,6 +31,19 @@ internal sealed class PartitionDirectory(NpgsqlDataSource dataSource, TimeProvid
     {
         var snapshot = await RefreshAsync(null, cancellationToken);
         return partitionCount - snapshot.Owners.Count;
+    }
+
+    /// <summary>The current map, read afresh (what gateways and clients cache).</summary>
+    public async Task<PartitionMap> ReadMapAsync(int partitionCount, CancellationToken cancellationToken)
+    {
+        var snapshot = await RefreshAsync(null, cancellationToken);
+        var owners = new string?[partitionCount];
+        foreach (var (partition, address) in snapshot.Owners)
+        {
+            owners[partition] = address;
+        }
+
+        return new PartitionMap(partitionCount, owners);
     }
 
     /// <summary>Forgets the cached map; the next lookup reads it again.</summary>

@@ -22,12 +22,14 @@ public sealed class ClusterRoutingTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Losing_a_silo_under_continuous_ingest_loses_no_acknowledged_entry_and_stores_none_twice(bool abruptly)
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public async Task Losing_a_silo_under_continuous_ingest_loses_no_acknowledged_entry_and_stores_none_twice(bool abruptly, bool throughGateway)
     {
         await using var cluster = await ArgusTestCluster.StartAsync(silos: 3, partitionCount: 12);
-        var entry = cluster.Silos[0];
+        await using var gateway = throughGateway ? await cluster.StartGatewayAsync() : null;
+        var entry = gateway ?? cluster.Silos[0];
         var leaving = cluster.Silos[2];
         using var client = entry.CreateClient();
         var acknowledged = new ConcurrentBag<Guid>();
@@ -35,7 +37,7 @@ public sealed class ClusterRoutingTests
         using var stop = new CancellationTokenSource();
         var enoughBefore = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        // 16 writers post through a silo that stays, so their entries keep flowing to every owner.
+        // 16 writers post through a silo that stays (or a gateway), so their entries keep flowing to every owner.
         var writers = Enumerable.Range(0, 16).Select(async w =>
         {
             for (var i = 0; !stop.IsCancellationRequested; i++)

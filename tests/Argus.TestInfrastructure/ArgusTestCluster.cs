@@ -64,6 +64,16 @@ public sealed class ArgusTestCluster : IAsyncDisposable
 
     public string IdOf(ArgusTestNode silo) => ids[silo];
 
+    /// <summary>A gateway-only process in front of the running silos (they are its seeds). The caller disposes it.</summary>
+    public Task<ArgusTestNode> StartGatewayAsync() => ArgusTestNode.StartAsync(
+        Database.ConnectionString,
+        new Dictionary<string, string?>
+        {
+            ["Argus:Role"] = "gateway",
+            ["Argus:Cluster:Seeds"] = string.Join(",", silos.Select(s => s.BaseAddress)),
+        },
+        waitForAllPartitions: false);
+
     /// <summary>Graceful: the silo answers what it accepted, releases its partitions and says it is dead.</summary>
     public async Task StopSiloAsync(ArgusTestNode silo)
     {

@@ -2,19 +2,50 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Argus.Grains.Abstractions;
+using System.Net.Http.Json;
+using Argus.Grains.Abstractions.Partitioning;
 using Argus.Grains.Abstractions.Serialization;
 
-namespace Argus.Silo.Routing;
+namespace Argus.Client.Routing;
 
 /// <summary>
-/// Sends an entry to the silo that owns its partition (<c>POST /internal/v1/entries</c>). The
-/// entry's id is fixed, so sending it again after any failure is safe: the owner stores it once.
+/// The silos' internal HTTP contract, used by silos forwarding to one another, by gateways and by
+/// in-cluster clients. <c>POST /internal/v1/entries</c> appends an entry (id fixed, so sending it
+/// again after any failure is safe: the owner stores it once) and answers 421 when the silo does
+/// not own its partition; <c>GET /internal/v1/partitions</c> returns the partition map.
 /// </summary>
-internal sealed class EntryForwarder(HttpClient http)
+public sealed class SiloProtocol(HttpClient http)
 {
-    public const string Path = "/internal/v1/entries";
+    public const string EntriesPath = "/internal/v1/entries";
 
-    public const string ReplayedHeader = "Idempotent-Replayed";
+    public const string PartitionsPath = "/internal/v1/partitions";
+
+    /// <summary>A client for silo-to-silo calls: short connect timeout, many connections per silo.</summary>
+    public static SiloProtocol Create(TimeSpan requestTimeout) => new(new HttpClient(new SocketsHttpHandler
+    {
+        ConnectTimeout = TimeSpan.FromSeconds(2),
+        MaxConnectionsPerServer = 256,
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+    })
+    {
+        Timeout = requestTimeout,
+    });
+
+    /// <summary>The partition map as <paramref name="silo"/> sees it, or null when it cannot be reached.</summary>
+    public async Task<PartitionMap?> GetPartitionMapAsync(string silo, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await http.GetAsync(new Uri(new Uri(silo), PartitionsPath), cancellationToken);
+            return response.IsSuccessStatusCode
+                ? await response.Content.ReadFromJsonAsync(ArgusJsonContext.Default.PartitionMap, cancellationToken)
+                : null;
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return null;
+        }
+    }
 
     /// <summary>The owner's answer, or null when it is not the owner (421) or could not be reached: re-route and retry.</summary>
     public async Task<AppendResult?> AppendAsync(string owner, AuditEntry entry, CancellationToken cancellationToken)
@@ -25,7 +56,7 @@ internal sealed class EntryForwarder(HttpClient http)
             AuditEntryJson.Write(writer, entry);
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(owner), Path))
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(owner), EntriesPath))
         {
             Content = new ByteArrayContent(body.GetBuffer(), 0, (int)body.Length) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
         };

@@ -1,0 +1,130 @@
+using System.Net;
+using System.Net.Http.Json;
+using Argus.Client.Routing;
+using Argus.Grains.Abstractions;
+using Argus.Grains.Abstractions.Partitioning;
+using Argus.Grains.Abstractions.Serialization;
+using Microsoft.Extensions.Options;
+
+namespace Argus.Client;
+
+/// <summary>
+/// The cluster for in-cluster .NET services and gateways: no gateway hop. It discovers the silos
+/// from seed addresses, caches the partition map, sends each entry straight to the silo owning
+/// its partition, and on a 421 or a connection failure refreshes the map and retries, up to
+/// <see cref="ArgusClusterOptions.RoutingTimeout"/>. The entry's id is fixed by the caller before
+/// the first attempt, so no retry can store it twice. Reads go to any live silo.
+/// </summary>
+public sealed class ArgusClusterClient : IArgusCluster
+{
+    private readonly SiloProtocol silos;
+    private readonly HttpClient http;
+    private readonly ArgusClusterOptions options;
+    private readonly TimeProvider time;
+    private volatile PartitionMap? map;
+
+    public ArgusClusterClient(IOptions<ArgusClusterOptions> options, TimeProvider time)
+    {
+        this.options = options.Value;
+        this.time = time;
+        silos = SiloProtocol.Create(this.options.RequestTimeout);
+        http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(2), MaxConnectionsPerServer = 256 })
+        {
+            Timeout = this.options.RequestTimeout,
+        };
+    }
+
+    public async ValueTask<AppendResult> AppendAsync(AuditEntry entry, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = map ?? await RefreshAsync(cancellationToken);
+            if (current?.OwnerOf(entry.PartitionKey) is { } owner
+                && await silos.AppendAsync(owner, entry, cancellationToken) is { Status: not AppendStatus.NotOwner } result)
+            {
+                return result;
+            }
+
+            map = null; // no owner known, misdirected or unreachable: read the map again
+            var remaining = options.RoutingTimeout - time.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+            {
+                return AppendResult.Failed(AppendStatus.Unavailable, "no silo owning the entry's partition could be reached; retry later");
+            }
+
+            var pause = TimeSpan.FromMilliseconds(Math.Min(250, 10 << Math.Min(attempt, 5)));
+            await Task.Delay(pause < remaining ? pause : remaining, time, cancellationToken);
+        }
+    }
+
+    public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
+    {
+        using var response = await ReadFromAnySiloAsync("api/audit-logs" + ArgusClient.ToQueryString(query), cancellationToken);
+        return (await response.Content.ReadFromJsonAsync(ArgusJsonContext.Default.AuditPage, cancellationToken))!;
+    }
+
+    public async Task<AuditEntry?> FindAsync(Guid id, CancellationToken cancellationToken)
+    {
+        using var response = await ReadFromAnySiloAsync("api/audit-logs/" + id, cancellationToken);
+        return response.StatusCode == HttpStatusCode.NotFound
+            ? null
+            : await response.Content.ReadFromJsonAsync(ArgusJsonContext.Default.AuditEntry, cancellationToken);
+    }
+
+    /// <summary>Healthy while some silo answers healthy and every partition has an owner.</summary>
+    public async Task<HealthReport> CheckHealthAsync(CancellationToken cancellationToken)
+    {
+        var current = await RefreshAsync(cancellationToken);
+        if (current is null)
+        {
+            return new HealthReport(false, "no silo reachable");
+        }
+
+        var unowned = current.Owners.Count(o => o is null);
+        return unowned == 0 ? HealthReport.Ok : new HealthReport(false, $"{unowned} partitions have no owner");
+    }
+
+    /// <summary>Reads the map from the first silo that answers: known owners first, then the seeds.</summary>
+    private async Task<PartitionMap?> RefreshAsync(CancellationToken cancellationToken)
+    {
+        foreach (var silo in Candidates())
+        {
+            if (await silos.GetPartitionMapAsync(silo, cancellationToken) is { } fresh)
+            {
+                map = fresh;
+                return fresh;
+            }
+        }
+
+        return null;
+    }
+
+    private IEnumerable<string> Candidates() =>
+        (map?.Silos ?? []).Concat(options.SeedSilos.Select(s => s.ToString())).Distinct(StringComparer.Ordinal);
+
+    /// <summary>A read answered by the first reachable silo; Postgres behind every silo holds every partition.</summary>
+    private async Task<HttpResponseMessage> ReadFromAnySiloAsync(string pathAndQuery, CancellationToken cancellationToken)
+    {
+        HttpRequestException? last = null;
+        foreach (var silo in Candidates())
+        {
+            try
+            {
+                var response = await http.GetAsync(new Uri(new Uri(silo), pathAndQuery), cancellationToken);
+                if (response.StatusCode != HttpStatusCode.ServiceUnavailable)
+                {
+                    return response;
+                }
+
+                response.Dispose();
+            }
+            catch (HttpRequestException e)
+            {
+                last = e;
+            }
+        }
+
+        throw new HttpRequestException("no silo could answer the read", last);
+    }
+}
