@@ -59,11 +59,17 @@ internal sealed partial class SiloMembership(
         }
     }
 
-    /// <summary>Silos counted for balancing: joining or active, with a fresh heartbeat (never fewer than one).</summary>
+    /// <summary>
+    /// Silos counted for balancing (never fewer than one): joining or active, with a fresh
+    /// heartbeat, and holding their lock session right now. The last condition notices a crashed
+    /// silo at once (Postgres ends its sessions when its sockets close), long before its heartbeat
+    /// goes stale, so the survivors' targets grow and they take its partitions within a tick.
+    /// </summary>
     public async Task<int> CountLiveAsync(CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT count(*) FROM argus_silos WHERE status IN ('joining', 'active') AND heartbeat_at > now() - $1");
+            "SELECT count(*) FROM argus_silos s WHERE s.status IN ('joining', 'active') AND s.heartbeat_at > now() - $1 " +
+            "AND EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = left('argus-locks:' || s.silo_id, 63))");
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = options.DeathTimeout });
         return Math.Max(1, (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!);
     }
