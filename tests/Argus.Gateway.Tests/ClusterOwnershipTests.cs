@@ -81,6 +81,64 @@ public sealed class ClusterOwnershipTests
         Assert.Equal(0L, await cluster.Database.ScalarAsync<long>("SELECT count(*) FROM audit_logs WHERE actor_id = 'zombie'"));
     }
 
+    [Fact]
+    public async Task A_silo_that_finds_itself_declared_dead_stops_serving()
+    {
+        await using var cluster = await ArgusTestCluster.StartAsync(silos: 2, partitionCount: 12);
+        var condemned = cluster.Silos[1];
+        var lifetime = condemned.Service<Microsoft.Extensions.Hosting.IHostApplicationLifetime>();
+        var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
+
+        await cluster.Database.ExecuteAsync("UPDATE argus_silos SET status = 'dead' WHERE silo_id = $1", cluster.IdOf(condemned));
+
+        await stopping.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain(condemned.Service<PartitionStreams>().All, s => s.IsOwned);
+        await cluster.StopSiloAsync(condemned);
+        await cluster.WaitForStableOwnershipAsync();
+        Assert.Equal(12, cluster.Ownership().Single().Length);
+    }
+
+    [Fact]
+    public async Task Entries_of_one_trace_sent_through_different_silos_are_batched_together_by_its_owner()
+    {
+        await using var cluster = await ArgusTestCluster.StartAsync(silos: 3, partitionCount: 12);
+        var trace = Guid.NewGuid();
+        var partition = Grains.Abstractions.Partitioning.PartitionHash.PartitionOf(trace, cluster.PartitionCount);
+        var owner = cluster.Silos.Single(s => s.Service<PartitionStreams>()[partition].IsOwned);
+        var writer = owner.Service<AuditLogWriter>();
+
+        // Hold every writer inside Postgres while the trace's entries arrive from all three silos.
+        await using var blocker = new NpgsqlConnection(cluster.Database.ConnectionString);
+        await blocker.OpenAsync();
+        await using var transaction = await blocker.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand("LOCK TABLE argus_partitions IN EXCLUSIVE MODE", blocker, transaction))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        var clients = cluster.Silos.Select(s => s.CreateClient()).ToList();
+        var posts = Enumerable.Range(0, 30).Select(i =>
+        {
+            var body = AuditJson.Minimal($"together-{i}");
+            body["traceId"] = trace.ToString();
+            return clients[i % 3].PostAsync("/api/audit-logs", AuditJson.Content(body));
+        }).ToList();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (writer.PendingEntries < 30)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"only {writer.PendingEntries} of 30 entries reached the owner");
+            await Task.Yield();
+        }
+
+        await transaction.RollbackAsync();
+        Assert.All(await Task.WhenAll(posts), r => Assert.Equal(System.Net.HttpStatusCode.Created, r.StatusCode));
+
+        // All on the owner's partition, in at most two commits (the one that was waiting, then the rest).
+        Assert.Equal(1L, await cluster.Database.ScalarAsync<long>("SELECT count(DISTINCT partition_id) FROM audit_logs WHERE trace_id = $1", trace));
+        Assert.InRange(await cluster.Database.ScalarAsync<long>("SELECT count(DISTINCT created_at) FROM audit_logs WHERE trace_id = $1", trace), 1L, 2L);
+    }
+
     private static async Task<Dictionary<int, long>> EpochsAsync(TestDatabase database, int[] partitions)
     {
         await using var connection = new NpgsqlConnection(database.ConnectionString);
