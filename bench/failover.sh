@@ -19,11 +19,7 @@ while [ $# -gt 0 ]; do
 done
 
 log() { printf '\033[1;34m[failover]\033[0m %s\n' "$*" >&2; }
-if ! command -v wrk >/dev/null; then
-  log "installing wrk"
-  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null
-fi
+"$ROOT/argus" ensure-wrk
 
 PG_DATA="$(mktemp -d /tmp/argus-failover-pg.XXXXXX)"
 PG_PORT="$("$ROOT/argus" free-port)"
