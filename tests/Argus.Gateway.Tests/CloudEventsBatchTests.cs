@@ -220,23 +220,17 @@ public sealed class CloudEventsBatchTests(NodeFixture fixture) : IClassFixture<N
         var events = Enumerable.Range(0, 5).Select(_ => CloudEventRequests.Event(source)).ToList();
 
         // Hold the fencing table so the writer's first commit waits inside Postgres.
-        await using var blocker = new NpgsqlConnection(overflowDatabase.ConnectionString);
-        await blocker.OpenAsync();
-        await using var transaction = await blocker.BeginTransactionAsync();
-        await using (var lockTable = new NpgsqlCommand("LOCK TABLE argus_partitions IN EXCLUSIVE MODE", blocker, transaction))
-        {
-            await lockTable.ExecuteNonQueryAsync();
-        }
+        await using var block = await WriterBlock.HoldAsync(overflowDatabase);
 
         var activationsBefore = node.TraceGrainActivations;
         var batch = nodeClient.PostBatchAsync(new JsonArray([.. events.Select(e => e.DeepClone())]));
 
         // Each event has its own trace grain, activated when the event reaches it and just before it is
         // admitted or refused: all five have arrived, and two wait behind the blocked commit.
-        await WaitUntilAsync(
+        await Eventually.WaitUntilAsync(
             () => writer.PendingEntries == 2 && node.TraceGrainActivations - activationsBefore >= 5,
             "five events routed and two pending behind the blocked commit");
-        await transaction.RollbackAsync();
+        await block.ReleaseAsync();
 
         using var response = await batch;
         var result = await AssertBatchResultAsync(response, HttpStatusCode.Accepted, accepted: 2, failed: 3);
@@ -295,21 +289,6 @@ public sealed class CloudEventsBatchTests(NodeFixture fixture) : IClassFixture<N
         Assert.Equal(400, (int)error["status"]!);
         Assert.StartsWith("Validation error: ", (string?)error["error"], StringComparison.Ordinal);
         Assert.Equal(field, (string?)error["field"]);
-    }
-
-    /// <summary>Waits for a condition of the node's own state, yielding between checks, failing with what was awaited.</summary>
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("timed out waiting for " + what);
-            }
-
-            await Task.Yield();
-        }
     }
 
     private Task<long> TotalRowsAsync() => database.ScalarAsync<long>("SELECT count(*) FROM audit_logs");

@@ -109,13 +109,7 @@ public sealed class ClusterOwnershipTests
         var writer = owner.Service<AuditLogWriter>();
 
         // Hold every writer inside Postgres while the trace's entries arrive from all three silos.
-        await using var blocker = new NpgsqlConnection(cluster.Database.ConnectionString);
-        await blocker.OpenAsync();
-        await using var transaction = await blocker.BeginTransactionAsync();
-        await using (var hold = new NpgsqlCommand("LOCK TABLE argus_partitions IN EXCLUSIVE MODE", blocker, transaction))
-        {
-            await hold.ExecuteNonQueryAsync();
-        }
+        await using var block = await WriterBlock.HoldAsync(cluster.Database);
 
         var clients = cluster.Silos.Select(s => s.CreateClient()).ToList();
         var posts = Enumerable.Range(0, 30).Select(i =>
@@ -124,14 +118,9 @@ public sealed class ClusterOwnershipTests
             body["traceId"] = trace.ToString();
             return clients[i % 3].PostAsync("/api/audit-logs", AuditJson.Content(body));
         }).ToList();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (writer.PendingEntries < 30)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"only {writer.PendingEntries} of 30 entries reached the owner");
-            await Task.Yield();
-        }
+        await Eventually.WaitUntilAsync(() => writer.PendingEntries >= 30, "the trace's 30 entries waiting at its owner");
 
-        await transaction.RollbackAsync();
+        await block.ReleaseAsync();
         Assert.All(await Task.WhenAll(posts), r => Assert.Equal(System.Net.HttpStatusCode.Created, r.StatusCode));
 
         // All on the owner's partition, in at most two commits (the one that was waiting, then the rest).

@@ -73,7 +73,7 @@ public sealed class ClusterRoutingTests
 
         await cluster.WaitForStableOwnershipAsync();
         var afterMove = acknowledged.Count;
-        await WaitForMoreAsync(acknowledged, afterMove + 200);
+        await Eventually.WaitUntilAsync(() => acknowledged.Count >= afterMove + 200, "200 more entries acknowledged after the move", TimeSpan.FromSeconds(60));
         await stop.CancelAsync();
         await Task.WhenAll(writers);
 
@@ -84,16 +84,6 @@ public sealed class ClusterRoutingTests
         Assert.Equal((long)ids.Length, await cluster.Database.ScalarAsync<long>("SELECT count(*) FROM audit_logs WHERE id = ANY($1)", ids));
         Assert.Equal(0L, await cluster.Database.ScalarAsync<long>("SELECT count(*) - count(DISTINCT id) FROM audit_logs"));
         await DurabilityTests.AssertChainsHaveNoGapsAsync(cluster.Database);
-    }
-
-    private static async Task WaitForMoreAsync(ConcurrentBag<Guid> acknowledged, int count)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (acknowledged.Count < count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"only {acknowledged.Count} of {count} entries acknowledged");
-            await Task.Yield();
-        }
     }
 
     private static async Task<Guid> PostAsync(HttpClient client, Guid trace, string actor)

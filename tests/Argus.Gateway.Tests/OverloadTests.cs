@@ -1,6 +1,5 @@
 using System.Net;
 using Argus.Grains.Streams;
-using Npgsql;
 
 namespace Argus.Gateway.Tests;
 
@@ -21,18 +20,12 @@ public sealed class OverloadTests
         var writer = node.Service<AuditLogWriter>();
 
         // Hold the fencing table so the writer's first commit waits inside Postgres.
-        await using var blocker = new NpgsqlConnection(database.ConnectionString);
-        await blocker.OpenAsync();
-        await using var transaction = await blocker.BeginTransactionAsync();
-        await using (var lockTable = new NpgsqlCommand("LOCK TABLE argus_partitions IN EXCLUSIVE MODE", blocker, transaction))
-        {
-            await lockTable.ExecuteNonQueryAsync();
-        }
+        await using var block = await WriterBlock.HoldAsync(database);
 
         var accepted = Enumerable.Range(0, 4)
             .Select(i => client.PostAsync("/api/audit-logs", AuditJson.Content(AuditJson.Minimal($"accepted-{i}"))))
             .ToList();
-        await WaitUntilAsync(() => writer.PendingEntries == 4, "four entries pending behind the blocked commit");
+        await Eventually.WaitUntilAsync(() => writer.PendingEntries == 4, "four entries pending behind the blocked commit");
 
         for (var i = 0; i < 3; i++)
         {
@@ -42,7 +35,7 @@ public sealed class OverloadTests
             Assert.Contains("full", (string?)(await refused.ReadObjectAsync())["error"]);
         }
 
-        await transaction.RollbackAsync();
+        await block.ReleaseAsync();
         foreach (var response in await Task.WhenAll(accepted))
         {
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
@@ -51,20 +44,5 @@ public sealed class OverloadTests
         Assert.Equal(4L, await database.ScalarAsync<long>("SELECT count(*) FROM audit_logs WHERE actor_id LIKE 'accepted-%'"));
         Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM audit_logs WHERE actor_id LIKE 'refused-%'"));
         Assert.Equal(0, writer.PendingEntries);
-    }
-
-    /// <summary>Waits for a condition of the node's own state, yielding between checks, failing with what was awaited.</summary>
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("timed out waiting for " + what);
-            }
-
-            await Task.Yield();
-        }
     }
 }

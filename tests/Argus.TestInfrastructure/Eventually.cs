@@ -1,0 +1,19 @@
+namespace Argus.TestInfrastructure;
+
+/// <summary>Waits for a condition of a node's own in-memory state (no I/O to wait on), failing with what was awaited.</summary>
+public static class Eventually
+{
+    public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("timed out waiting for " + what);
+            }
+
+            await Task.Yield();
+        }
+    }
+}
