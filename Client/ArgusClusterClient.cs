@@ -111,7 +111,8 @@ public sealed class ArgusClusterClient : IArgusCluster
         {
             try
             {
-                var response = await http.GetAsync(new Uri(new Uri(silo), pathAndQuery), cancellationToken);
+                using var request = SiloProtocol.Request(HttpMethod.Get, silo, pathAndQuery);
+                var response = await http.SendAsync(request, cancellationToken);
                 if (response.StatusCode != HttpStatusCode.ServiceUnavailable)
                 {
                     return response;

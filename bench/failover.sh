@@ -41,14 +41,16 @@ dotnet build "$ROOT/Argus.sln" -c Release -nologo -v quiet -clp:ErrorsOnly >/dev
 BIN="$ROOT/Gateway/bin/Release/net10.0"
 DB="Host=127.0.0.1;Port=$PG_PORT;Username=argus;Database=argus_failover"
 
-SILO_PORTS=() SEEDS=""
+SILO_PORTS=() INTERNAL_PORTS=() SEEDS=""
 for n in $(seq 1 $SILOS); do
   port="$("$ROOT/argus" free-port)"
+  internal="$("$ROOT/argus" free-port)"
   SILO_PORTS+=("$port")
+  INTERNAL_PORTS+=("$internal")
   (cd "$BIN" && exec dotnet Argus.Gateway.dll --urls "http://127.0.0.1:$port" --ConnectionStrings:Argus "$DB" \
-     --Argus:Silo:SiloId "silo-$n" --Logging:LogLevel:Default Warning >&2) &
+     --Argus:Silo:SiloId "silo-$n" --Argus:Silo:InternalUrl "http://127.0.0.1:$internal" --Logging:LogLevel:Default Warning >&2) &
   PIDS+=($!)
-  SEEDS="${SEEDS:+$SEEDS,}http://127.0.0.1:$port"
+  SEEDS="${SEEDS:+$SEEDS,}h2c://127.0.0.1:$internal"
 done
 GATEWAY_PORT="$("$ROOT/argus" free-port)"
 (cd "$BIN" && exec dotnet Argus.Gateway.dll --urls "http://127.0.0.1:$GATEWAY_PORT" --Argus:Role gateway \
@@ -95,7 +97,7 @@ REOWNED=""
 for _ in $(seq 1 600); do
   # The victim's partitions stay listed under it (or unowned) until a survivor takes them over.
   map="$(partition_map)"
-  orphaned=$(( $(count 'null' "$map") + $(count "127.0.0.1:${SILO_PORTS[1]}" "$map") ))
+  orphaned=$(( $(count 'null' "$map") + $(count "127.0.0.1:${INTERNAL_PORTS[1]}" "$map") ))
   if [ "$orphaned" = 0 ]; then
     read -r owned total <<<"$(ownership)"
     REOWNED=$(echo "$(date +%s.%N) - $KILLED_AT" | bc)

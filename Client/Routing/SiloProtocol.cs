@@ -20,6 +20,25 @@ public sealed class SiloProtocol(HttpClient http)
 
     public const string PartitionsPath = "/internal/v1/partitions";
 
+    /// <summary>Scheme of a silo address served over HTTP/2 without TLS (prior knowledge), e.g. <c>h2c://10.0.0.5:3201</c>.</summary>
+    public const string H2cScheme = "h2c";
+
+    /// <summary>
+    /// A request to <paramref name="silo"/>: <c>h2c://</c> addresses are spoken to with HTTP/2 and no
+    /// fallback (the silo's internal endpoint); <c>http://</c> ones with HTTP/1.1.
+    /// </summary>
+    public static HttpRequestMessage Request(HttpMethod method, string silo, string pathAndQuery)
+    {
+        var address = new Uri(silo);
+        var h2c = address.Scheme == H2cScheme;
+        var target = h2c ? new UriBuilder(address) { Scheme = Uri.UriSchemeHttp }.Uri : address;
+        return new HttpRequestMessage(method, new Uri(target, pathAndQuery))
+        {
+            Version = h2c ? HttpVersion.Version20 : HttpVersion.Version11,
+            VersionPolicy = h2c ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
+        };
+    }
+
     /// <summary>A client for silo-to-silo calls: short connect timeout, many connections per silo.</summary>
     public static SiloProtocol Create(TimeSpan requestTimeout) => new(new HttpClient(new SocketsHttpHandler
     {
@@ -36,7 +55,8 @@ public sealed class SiloProtocol(HttpClient http)
     {
         try
         {
-            using var response = await http.GetAsync(new Uri(new Uri(silo), PartitionsPath), cancellationToken);
+            using var request = Request(HttpMethod.Get, silo, PartitionsPath);
+            using var response = await http.SendAsync(request, cancellationToken);
             return response.IsSuccessStatusCode
                 ? await response.Content.ReadFromJsonAsync(ArgusJsonContext.Default.PartitionMap, cancellationToken)
                 : null;
@@ -56,10 +76,8 @@ public sealed class SiloProtocol(HttpClient http)
             AuditEntryJson.Write(writer, entry);
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(owner), EntriesPath))
-        {
-            Content = new ByteArrayContent(body.GetBuffer(), 0, (int)body.Length) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
-        };
+        using var request = Request(HttpMethod.Post, owner, EntriesPath);
+        request.Content = new ByteArrayContent(body.GetBuffer(), 0, (int)body.Length) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
 
         HttpResponseMessage response;
         try

@@ -34,6 +34,7 @@ public static class ArgusNode
         else
         {
             builder.Services.AddArgusSilo(builder.Configuration);
+            builder.AddSiloEndpoints();
         }
 
         builder.Services.AddArgusOpenApi();

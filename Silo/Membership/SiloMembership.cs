@@ -1,4 +1,5 @@
 using Argus.Grains.Streams;
+using Argus.Silo.Hosting;
 using Argus.Silo.Options;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -23,13 +24,17 @@ internal sealed partial class SiloMembership(
     IHostApplicationLifetime lifetime,
     IOptions<SiloOptions> options,
     TimeProvider time,
-    ILogger<SiloMembership> logger) : BackgroundService
+    ILogger<SiloMembership> logger,
+    InternalEndpoint? internalEndpoint = null) : BackgroundService
 {
     private readonly SiloOptions options = options.Value;
     private readonly long generation = time.GetUtcNow().ToUnixTimeMilliseconds();
     private volatile bool declaredDead;
 
     public string SiloId => options.SiloId;
+
+    /// <summary>What this silo published as its address in the membership table (null before start-up completes).</summary>
+    public string? PublishedAddress { get; private set; }
 
     /// <summary>True once another silo declared this one dead; it must not write again.</summary>
     public bool IsDeclaredDead => declaredDead;
@@ -41,6 +46,7 @@ internal sealed partial class SiloMembership(
             ON CONFLICT (silo_id) DO UPDATE SET address = $2, generation = $3, status = 'joining', started_at = now(), heartbeat_at = now()
             """, cancellationToken, options.SiloId, options.Address, generation);
         lifetime.ApplicationStopping.Register(() => _ = SetStatusAsync(SiloStatus.ShuttingDown, CancellationToken.None));
+        PublishedAddress = options.Address.Length > 0 ? options.Address : null;
         if (options.Address.Length == 0)
         {
             // Not configured: publish the address the server actually bound (known once it has started).
@@ -138,7 +144,8 @@ internal sealed partial class SiloMembership(
 
     private async Task PublishBoundAddressAsync()
     {
-        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        var address = internalEndpoint?.Address ?? server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        PublishedAddress = address;
         if (address is null)
         {
             return;

@@ -28,8 +28,14 @@ public sealed class SiloOptions
     /// <summary>A silo whose heartbeat is older than this is declared dead by the others.</summary>
     public TimeSpan DeathTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The address other silos and clients reach this silo at (informational until routing uses it).</summary>
+    /// <summary>
+    /// The address other silos and clients reach this silo at, as published in the partition map.
+    /// Empty: the internal endpoint when there is one (<c>h2c://</c>), else the first bound URL.
+    /// </summary>
     public string Address { get; set; } = "";
+
+    /// <summary>An HTTP/2-only endpoint for silo-to-silo and client-to-silo calls (see SiloEndpoints); empty: none.</summary>
+    public string InternalUrl { get; set; } = "";
 
     /// <summary>Connections to Postgres for writes and reads.</summary>
     public int MaxPoolSize { get; set; } = 32;

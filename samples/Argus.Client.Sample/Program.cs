@@ -1,12 +1,12 @@
 // An in-cluster service using Argus.Client: no gateway hop, each entry goes to the silo owning
 // its trace's partition. Run a cluster with `./argus run --silos 3`, then:
-//   dotnet run --project samples/Argus.Client.Sample -- http://127.0.0.1:3101
+//   dotnet run --project samples/Argus.Client.Sample -- h2c://127.0.0.1:3201
 using Argus.Client;
 using Argus.Grains.Abstractions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-var seeds = args.Length > 0 ? string.Join(",", args) : "http://127.0.0.1:3101";
+var seeds = args.Length > 0 ? string.Join(",", args) : "h2c://127.0.0.1:3201";
 var services = new ServiceCollection();
 services.AddArgusClusterClient(new ConfigurationBuilder().Build(), options => options.Seeds = seeds);
 await using var provider = services.BuildServiceProvider();

@@ -29,8 +29,9 @@ public sealed class ClusterOwnershipTests
         var statuses = await cluster.Database.ScalarAsync<string>(
             "SELECT string_agg(silo_id || '=' || status, ',' ORDER BY silo_id) FROM argus_silos");
         Assert.Equal("silo-1=dead,silo-2=dead,silo-3=active", statuses);
-        Assert.Equal(cluster.Silos[0].BaseAddress.ToString().TrimEnd('/'),
-            (await cluster.Database.ScalarAsync<string>("SELECT address FROM argus_silos WHERE silo_id = 'silo-3'")).TrimEnd('/'));
+        var published = await cluster.Database.ScalarAsync<string>("SELECT address FROM argus_silos WHERE silo_id = 'silo-3'");
+        Assert.Equal(ArgusTestCluster.PublishedAddressOf(cluster.Silos[0]), published);
+        Assert.StartsWith("h2c://127.0.0.1:", published);
     }
 
     [Fact]
@@ -79,6 +80,21 @@ public sealed class ClusterOwnershipTests
         var refused = await Assert.ThrowsAsync<PostgresException>(() => store.CommitAsync(batch, CancellationToken.None));
         Assert.Equal(AuditStore.FenceFailedState, refused.SqlState);
         Assert.Equal(0L, await cluster.Database.ScalarAsync<long>("SELECT count(*) FROM audit_logs WHERE actor_id = 'zombie'"));
+    }
+
+    [Fact]
+    public async Task A_silo_whose_heartbeat_went_stale_is_declared_dead_by_the_survivors()
+    {
+        await using var cluster = await ArgusTestCluster.StartAsync(silos: 2, partitionCount: 12);
+
+        // A silo that stopped heartbeating an hour ago, without ever saying goodbye.
+        await cluster.Database.ExecuteAsync(
+            "INSERT INTO argus_silos (silo_id, address, generation, status, heartbeat_at) VALUES ('ghost', 'h2c://192.0.2.1:1', 1, 'active', now() - interval '1 hour')");
+
+        await Eventually.WaitUntilAsync(
+            async () => await cluster.Database.ScalarAsync<string>("SELECT status FROM argus_silos WHERE silo_id = 'ghost'") == "dead",
+            "the ghost silo declared dead");
+        Assert.Equal(2L, await cluster.Database.ScalarAsync<long>("SELECT count(*) FROM argus_silos WHERE status = 'active'"));
     }
 
     [Fact]

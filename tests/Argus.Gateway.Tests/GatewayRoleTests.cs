@@ -32,6 +32,18 @@ public sealed class GatewayRoleTests
         Assert.Equal(HttpStatusCode.OK, one.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync("/health")).StatusCode);
 
+        // Those entries travelled over the silos' HTTP/2-only internal endpoints: HTTP/1.1 is not spoken there.
+        var internalEndpoint = new UriBuilder(ArgusTestCluster.PublishedAddressOf(cluster.Silos[0])) { Scheme = "http" }.Uri;
+        using (var http11 = new HttpClient { BaseAddress = internalEndpoint })
+        {
+            var refused = await Record.ExceptionAsync(async () =>
+            {
+                using var answer = await http11.GetAsync("/internal/v1/partitions");
+                Assert.False(answer.IsSuccessStatusCode, $"HTTP/1.1 was answered {(int)answer.StatusCode} on the HTTP/2-only endpoint");
+            });
+            Assert.True(refused is null or HttpRequestException, refused?.Message);
+        }
+
         // The gateway holds no audit state: no silo internals, no partitions of its own.
         Assert.Equal(HttpStatusCode.NotFound, (await gateway.Client.GetAsync("/internal/v1/partitions")).StatusCode);
         var config = await (await gateway.Client.GetAsync("/v1/auditmanager/config")).ReadObjectAsync();

@@ -25,6 +25,8 @@ public sealed class ArgusTestCluster : IAsyncDisposable
             ["Argus:Silo:HeartbeatInterval"] = "00:00:00.200",
             ["Argus:Silo:DeathTimeout"] = "00:00:02",
             ["Argus:Silo:OwnershipCheckInterval"] = "00:00:00.200",
+            // Silos talk to one another over their HTTP/2 internal endpoints, as in production.
+            ["Argus:Silo:InternalUrl"] = "http://127.0.0.1:0",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
@@ -64,13 +66,17 @@ public sealed class ArgusTestCluster : IAsyncDisposable
 
     public string IdOf(ArgusTestNode silo) => ids[silo];
 
+    /// <summary>The address a silo published for its peers (its h2c:// internal endpoint).</summary>
+    public static string PublishedAddressOf(ArgusTestNode silo) =>
+        silo.Service<Argus.Silo.Membership.SiloMembership>().PublishedAddress ?? throw new InvalidOperationException("address not published");
+
     /// <summary>A gateway-only process in front of the running silos (they are its seeds). The caller disposes it.</summary>
     public Task<ArgusTestNode> StartGatewayAsync() => ArgusTestNode.StartAsync(
         Database.ConnectionString,
         new Dictionary<string, string?>
         {
             ["Argus:Role"] = "gateway",
-            ["Argus:Cluster:Seeds"] = string.Join(",", silos.Select(s => s.BaseAddress)),
+            ["Argus:Cluster:Seeds"] = string.Join(",", silos.Select(PublishedAddressOf)),
         },
         waitForAllPartitions: false);
 

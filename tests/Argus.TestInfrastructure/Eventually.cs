@@ -16,4 +16,20 @@ public static class Eventually
             await Task.Yield();
         }
     }
+
+    /// <summary>Waits for a condition read from storage, checking again at a short interval, failing with what was awaited.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        using var interval = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("timed out waiting for " + what);
+            }
+
+            await interval.WaitForNextTickAsync();
+        }
+    }
 }
