@@ -77,7 +77,7 @@ internal sealed class SiloCluster : IArgusCluster
                     continue; // the grain was deactivated meanwhile: go again at once
                 }
             }
-            else if (await partitions.OwnerOfAsync(partition, cancellationToken) is { } owner)
+            else if (await OwnerOfAsync(partition, cancellationToken) is { } owner)
             {
                 if (await forwarder.AppendAsync(owner, entry, cancellationToken) is { Status: not AppendStatus.NotOwner } forwarded)
                 {
@@ -97,6 +97,19 @@ internal sealed class SiloCluster : IArgusCluster
             var pause = TimeSpan.FromMilliseconds(Math.Min(250, 10 << Math.Min(attempt, 5)));
             await Task.WhenAny(ownershipChanged, Task.Delay(pause < remaining ? pause : remaining, time, cancellationToken));
             cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>The partition's owner, or null while the directory cannot be read (Postgres unreachable): the append waits as for no owner.</summary>
+    private async ValueTask<string?> OwnerOfAsync(int partition, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await partitions.OwnerOfAsync(partition, cancellationToken);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+        {
+            return null;
         }
     }
 
