@@ -53,8 +53,7 @@ public sealed class ArgusClusterClient : IArgusCluster
                 return AppendResult.Failed(AppendStatus.Unavailable, "no silo owning the entry's partition could be reached; retry later");
             }
 
-            var pause = TimeSpan.FromMilliseconds(Math.Min(250, 10 << Math.Min(attempt, 5)));
-            await Task.Delay(pause < remaining ? pause : remaining, time, cancellationToken);
+            await Task.Delay(SiloProtocol.RetryPause(attempt, remaining), time, cancellationToken);
         }
     }
 

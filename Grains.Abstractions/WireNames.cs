@@ -16,19 +16,13 @@ public static class WireNames
     public static string ToWire(this TargetType value) => TargetTypes[(int)value - 1];
     public static string ToWire(this EventAction value) => EventActions[(int)value - 1];
 
-    public static bool TryParse(string text, out AuditStatus value) => TryParse(Statuses, text, out value);
-    public static bool TryParse(string text, out ActorType value) => TryParse(ActorTypes, text, out value);
-    public static bool TryParse(string text, out TargetType value) => TryParse(TargetTypes, text, out value);
-    public static bool TryParse(string text, out EventAction value) => TryParse(EventActions, text, out value);
+    /// <summary>The enum value (1-based ordinal) of a wire name in <paramref name="names"/>, or null when it is not one.</summary>
+    public static int? Ordinal(string[] names, string text)
+    {
+        var index = Array.IndexOf(names, text);
+        return index >= 0 ? index + 1 : null;
+    }
 
     /// <summary>"one of A, B, C": for error messages.</summary>
     public static string OneOf(string[] names) => "one of " + string.Join(", ", names);
-
-    private static bool TryParse<T>(string[] names, string text, out T value)
-        where T : struct, Enum
-    {
-        var index = Array.IndexOf(names, text);
-        value = index >= 0 ? (T)Enum.ToObject(typeof(T), index + 1) : default;
-        return index >= 0;
-    }
 }

@@ -94,8 +94,7 @@ internal sealed class SiloCluster : IArgusCluster
             }
 
             // Ownership here may come back at any moment (signal); elsewhere it shows up in the map.
-            var pause = TimeSpan.FromMilliseconds(Math.Min(250, 10 << Math.Min(attempt, 5)));
-            await Task.WhenAny(ownershipChanged, Task.Delay(pause < remaining ? pause : remaining, time, cancellationToken));
+            await Task.WhenAny(ownershipChanged, Task.Delay(SiloProtocol.RetryPause(attempt, remaining), time, cancellationToken));
             cancellationToken.ThrowIfCancellationRequested();
         }
     }

@@ -39,6 +39,13 @@ public sealed class SiloProtocol(HttpClient http)
         };
     }
 
+    /// <summary>How long a caller re-routing an append pauses before attempt <paramref name="attempt"/> + 1: 10 ms doubling to 250 ms.</summary>
+    public static TimeSpan RetryPause(int attempt, TimeSpan remaining)
+    {
+        var pause = TimeSpan.FromMilliseconds(Math.Min(250, 10 << Math.Min(attempt, 5)));
+        return pause < remaining ? pause : remaining;
+    }
+
     /// <summary>A client for silo-to-silo calls: short connect timeout, many connections per silo.</summary>
     public static SiloProtocol Create(TimeSpan requestTimeout) => new(new HttpClient(new SocketsHttpHandler
     {

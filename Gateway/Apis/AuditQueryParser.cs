@@ -85,9 +85,8 @@ internal static class AuditQueryParser
             return null;
         }
 
-        var index = Array.IndexOf(names, value);
-        return index >= 0
-            ? (T)System.Enum.ToObject(typeof(T), index + 1)
+        return WireNames.Ordinal(names, value) is { } ordinal
+            ? (T)System.Enum.ToObject(typeof(T), ordinal)
             : throw Invalid(name, $"query parameter '{name}' must be {WireNames.OneOf(names)}");
     }
 

@@ -298,10 +298,8 @@ public static class AuditEntryJson
             return null;
         }
 
-        var index = Array.IndexOf(names, value);
-        return index >= 0
-            ? index + 1
-            : throw Invalid(field, $"field '{field}' must be {WireNames.OneOf(names)}; got '{Truncate(value)}'");
+        return WireNames.Ordinal(names, value)
+            ?? throw Invalid(field, $"field '{field}' must be {WireNames.OneOf(names)}; got '{Truncate(value)}'");
     }
 
     private static Guid? ReadGuid(ref Utf8JsonReader reader, string field)

@@ -9,9 +9,6 @@ public static class AdvisoryLocks
     /// <summary>'ARGU' as an int: the first key of every Argus lock.</summary>
     public const int Space = 0x41524755;
 
-    /// <summary>Held while schema migrations run.</summary>
+    /// <summary>Held while schema migrations run. Partition p's ownership lock is (Space, p).</summary>
     public const int Migrations = -1;
-
-    /// <summary>The second key of partition <paramref name="partition"/>'s ownership lock.</summary>
-    public static int Partition(int partition) => partition;
 }

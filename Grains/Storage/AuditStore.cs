@@ -187,11 +187,8 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
         CreatedAt = new DateTimeOffset(reader.GetFieldValue<DateTime>(13), TimeSpan.Zero),
     };
 
-    private static int Ordinal(string[] names, string wire)
-    {
-        var index = Array.IndexOf(names, wire);
-        return index >= 0 ? index + 1 : throw new InvalidDataException($"Stored value '{wire}' is not {WireNames.OneOf(names)}.");
-    }
+    private static int Ordinal(string[] names, string wire) =>
+        WireNames.Ordinal(names, wire) ?? throw new InvalidDataException($"Stored value '{wire}' is not {WireNames.OneOf(names)}.");
 
     private static void AddFilter<T>(StringBuilder where, List<NpgsqlParameter> parameters, string column, T? value)
     {

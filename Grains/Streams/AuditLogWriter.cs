@@ -41,9 +41,6 @@ public sealed partial class AuditLogWriter : BackgroundService
     /// <summary>The commit in flight (or the last one): a silo handing a partition over waits for it.</summary>
     public Task CurrentCommit { get; private set; } = Task.CompletedTask;
 
-    /// <summary>Raised after each successful commit with its number of entries (for metrics and tests).</summary>
-    public event Action<int>? Committed;
-
     internal void Signal(PartitionStream stream) => dirty.Writer.TryWrite(stream);
 
     /// <summary>Reserves room for one entry; false when the silo's buffers are full.</summary>
@@ -313,7 +310,6 @@ public sealed partial class AuditLogWriter : BackgroundService
             Complete(pending, AppendResult.Stored(pending.Entry with { CreatedAt = createdAt }));
         }
 
-        Committed?.Invoke(rows.Count);
     }
 
     /// <summary>Answers the entries already stored (a retry of an earlier request, or of our own ambiguous commit).</summary>

@@ -33,9 +33,6 @@ internal sealed partial class PartitionOwnership(
     private readonly SiloOptions options = options.Value;
     private NpgsqlConnection? lockConnection;
 
-    /// <summary>Partitions this silo currently owns.</summary>
-    public IReadOnlyList<int> Owned => streams.All.Where(s => s.IsOwned).Select(s => s.Partition).ToList();
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var failures = 0;

@@ -11,32 +11,28 @@ namespace Argus.Silo.Routing;
 internal sealed class PartitionDirectory(NpgsqlDataSource dataSource, TimeProvider time)
 {
     private static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(5);
-    private readonly SemaphoreSlim refresh = new(1, 1);
     private volatile Snapshot? current;
 
     /// <summary>The address of the silo owning <paramref name="partition"/>, or null when no live silo owns it.</summary>
     public async ValueTask<string?> OwnerOfAsync(int partition, CancellationToken cancellationToken)
     {
-        var snapshot = current;
-        if (snapshot is null || time.GetElapsedTime(snapshot.ReadAt) > MaxAge)
-        {
-            snapshot = await RefreshAsync(snapshot, cancellationToken);
-        }
-
+        var snapshot = current is { } cached && time.GetElapsedTime(cached.ReadAt) <= MaxAge
+            ? cached
+            : await ReadAsync(cancellationToken);
         return snapshot.Owners.GetValueOrDefault(partition);
     }
 
     /// <summary>Partitions that no live silo owns right now.</summary>
     public async Task<int> CountUnownedAsync(int partitionCount, CancellationToken cancellationToken)
     {
-        var snapshot = await RefreshAsync(null, cancellationToken);
+        var snapshot = await ReadAsync(cancellationToken);
         return partitionCount - snapshot.Owners.Count;
     }
 
     /// <summary>The current map, read afresh (what gateways and clients cache).</summary>
     public async Task<PartitionMap> ReadMapAsync(int partitionCount, CancellationToken cancellationToken)
     {
-        var snapshot = await RefreshAsync(null, cancellationToken);
+        var snapshot = await ReadAsync(cancellationToken);
         var owners = new string?[partitionCount];
         foreach (var (partition, address) in snapshot.Owners)
         {
@@ -47,42 +43,24 @@ internal sealed class PartitionDirectory(NpgsqlDataSource dataSource, TimeProvid
     }
 
     /// <summary>Forgets the cached map; the next lookup reads it again.</summary>
-    public void Invalidate(Snapshot? seen = null)
+    public void Invalidate() => current = null;
+
+    /// <summary>Reads the map from Postgres and caches it.</summary>
+    private async Task<Snapshot> ReadAsync(CancellationToken cancellationToken)
     {
-        if (seen is null || ReferenceEquals(current, seen))
+        await using var command = dataSource.CreateCommand(
+            "SELECT p.partition_id, s.address FROM argus_partitions p JOIN argus_silos s ON s.silo_id = p.owner " +
+            "WHERE s.status IN ('joining', 'active') AND s.address <> ''");
+        var owners = new Dictionary<int, string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            current = null;
+            owners[reader.GetInt32(0)] = reader.GetString(1);
         }
-    }
 
-    private async Task<Snapshot> RefreshAsync(Snapshot? stale, CancellationToken cancellationToken)
-    {
-        await refresh.WaitAsync(cancellationToken);
-        try
-        {
-            if (current is { } fresh && !ReferenceEquals(fresh, stale) && time.GetElapsedTime(fresh.ReadAt) <= MaxAge && stale is not null)
-            {
-                return fresh; // another caller refreshed it meanwhile
-            }
-
-            await using var command = dataSource.CreateCommand(
-                "SELECT p.partition_id, s.address FROM argus_partitions p JOIN argus_silos s ON s.silo_id = p.owner " +
-                "WHERE s.status IN ('joining', 'active') AND s.address <> ''");
-            var owners = new Dictionary<int, string>();
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                owners[reader.GetInt32(0)] = reader.GetString(1);
-            }
-
-            var snapshot = new Snapshot(owners, time.GetTimestamp());
-            current = snapshot;
-            return snapshot;
-        }
-        finally
-        {
-            refresh.Release();
-        }
+        var snapshot = new Snapshot(owners, time.GetTimestamp());
+        current = snapshot;
+        return snapshot;
     }
 
     internal sealed record Snapshot(Dictionary<int, string> Owners, long ReadAt);
