@@ -43,6 +43,31 @@ public sealed record AuditEntry
     /// <summary>JSON object text, or null.</summary>
     public string? AdditionalMetadata { get; init; }
 
+    /// <summary>The service or system that emitted the entry (a CloudEvent's <c>source</c>).</summary>
+    public string? Source { get; init; }
+
+    public string? TenantId { get; init; }
+
+    /// <summary>The id of the request that caused the action, as the caller's edge assigned it.</summary>
+    public string? RequestId { get; init; }
+
+    /// <summary>The client's address in canonical text form (as <see cref="System.Net.IPAddress.ToString"/> writes it).</summary>
+    public string? IpAddress { get; init; }
+
+    public string? UserAgent { get; init; }
+
+    /// <summary>Upper-case, e.g. GET.</summary>
+    public string? HttpMethod { get; init; }
+
+    /// <summary>Starts with '/'; may carry a query string.</summary>
+    public string? HttpPath { get; init; }
+
+    /// <summary>100..599.</summary>
+    public int? HttpStatus { get; init; }
+
+    /// <summary>How long the request took, in milliseconds; finite and not negative.</summary>
+    public double? LatencyMs { get; init; }
+
     /// <summary>When Argus stored the entry; set by the silo's writer when it forms the commit batch.</summary>
     public DateTimeOffset CreatedAt { get; init; }
 
@@ -66,5 +91,14 @@ public sealed record AuditEntry
         && TargetId == other.TargetId
         && JsonText.SemanticallyEqual(RequestMetadata, other.RequestMetadata)
         && JsonText.SemanticallyEqual(ResponseMetadata, other.ResponseMetadata)
-        && JsonText.SemanticallyEqual(AdditionalMetadata, other.AdditionalMetadata);
+        && JsonText.SemanticallyEqual(AdditionalMetadata, other.AdditionalMetadata)
+        && Source == other.Source
+        && TenantId == other.TenantId
+        && RequestId == other.RequestId
+        && IpAddress == other.IpAddress
+        && UserAgent == other.UserAgent
+        && HttpMethod == other.HttpMethod
+        && HttpPath == other.HttpPath
+        && HttpStatus == other.HttpStatus
+        && LatencyMs == other.LatencyMs;
 }

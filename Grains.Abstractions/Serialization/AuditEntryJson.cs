@@ -72,6 +72,23 @@ public static class AuditEntryJson
         writer.WriteString("actorId", entry.ActorId);
         writer.WriteString("targetType", entry.TargetType.ToWire());
         WriteIfPresent(writer, "targetId", entry.TargetId);
+        WriteIfPresent(writer, "source", entry.Source);
+        WriteIfPresent(writer, "tenantId", entry.TenantId);
+        WriteIfPresent(writer, "requestId", entry.RequestId);
+        WriteIfPresent(writer, "ipAddress", entry.IpAddress);
+        WriteIfPresent(writer, "userAgent", entry.UserAgent);
+        WriteIfPresent(writer, "httpMethod", entry.HttpMethod);
+        WriteIfPresent(writer, "httpPath", entry.HttpPath);
+        if (entry.HttpStatus is { } httpStatus)
+        {
+            writer.WriteNumber("httpStatus", httpStatus);
+        }
+
+        if (entry.LatencyMs is { } latencyMs)
+        {
+            writer.WriteNumber("latencyMs", latencyMs);
+        }
+
         WriteRawIfPresent(writer, "requestMetadata", entry.RequestMetadata);
         WriteRawIfPresent(writer, "responseMetadata", entry.ResponseMetadata);
         WriteRawIfPresent(writer, "additionalMetadata", entry.AdditionalMetadata);
@@ -79,13 +96,16 @@ public static class AuditEntryJson
         writer.WriteEndObject();
     }
 
-    private static AuditEntry ReadObject(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, bool stored)
+    private static AuditEntry ReadObject(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, bool stored)
     {
         Guid id = default;
         Guid? traceId = null;
         DateTimeOffset? timestamp = null, createdAt = null;
         string? eventType = null, actorId = null, targetId = null;
         string? requestMetadata = null, responseMetadata = null, additionalMetadata = null;
+        string? source = null, tenantId = null, requestId = null, ipAddress = null, userAgent = null, httpMethod = null, httpPath = null;
+        int? httpStatus = null;
+        double? latencyMs = null;
         EventAction? eventAction = null;
         AuditStatus? status = null;
         ActorType? actorType = null;
@@ -149,13 +169,40 @@ public static class AuditEntryJson
                     targetId = ReadText(ref reader, "targetId", AuditLimits.MaxIdentifierLength);
                     break;
                 case Field.RequestMetadata:
-                    requestMetadata = ReadMetadata(ref reader, source, "requestMetadata");
+                    requestMetadata = ReadMetadata(ref reader, json, "requestMetadata");
                     break;
                 case Field.ResponseMetadata:
-                    responseMetadata = ReadMetadata(ref reader, source, "responseMetadata");
+                    responseMetadata = ReadMetadata(ref reader, json, "responseMetadata");
                     break;
                 case Field.AdditionalMetadata:
-                    additionalMetadata = ReadMetadata(ref reader, source, "additionalMetadata");
+                    additionalMetadata = ReadMetadata(ref reader, json, "additionalMetadata");
+                    break;
+                case Field.Source:
+                    source = ReadText(ref reader, "source", AuditLimits.MaxSourceLength);
+                    break;
+                case Field.TenantId:
+                    tenantId = ReadText(ref reader, "tenantId", AuditLimits.MaxTenantIdLength);
+                    break;
+                case Field.RequestId:
+                    requestId = ReadText(ref reader, "requestId", AuditLimits.MaxRequestIdLength);
+                    break;
+                case Field.IpAddress:
+                    ipAddress = ReadIpAddress(ref reader, "ipAddress");
+                    break;
+                case Field.UserAgent:
+                    userAgent = ReadText(ref reader, "userAgent", AuditLimits.MaxUserAgentLength);
+                    break;
+                case Field.HttpMethod:
+                    httpMethod = ReadHttpMethod(ref reader, "httpMethod");
+                    break;
+                case Field.HttpPath:
+                    httpPath = ReadHttpPath(ref reader, "httpPath");
+                    break;
+                case Field.HttpStatus:
+                    httpStatus = ReadHttpStatus(ref reader, "httpStatus");
+                    break;
+                case Field.LatencyMs:
+                    latencyMs = ReadLatency(ref reader, "latencyMs");
                     break;
             }
         }
@@ -175,6 +222,15 @@ public static class AuditEntryJson
             RequestMetadata = requestMetadata,
             ResponseMetadata = responseMetadata,
             AdditionalMetadata = additionalMetadata,
+            Source = source,
+            TenantId = tenantId,
+            RequestId = requestId,
+            IpAddress = ipAddress,
+            UserAgent = userAgent,
+            HttpMethod = httpMethod,
+            HttpPath = httpPath,
+            HttpStatus = httpStatus,
+            LatencyMs = latencyMs,
             CreatedAt = stored ? createdAt ?? throw Required("createdAt") : default,
         };
     }
@@ -196,6 +252,15 @@ public static class AuditEntryJson
         ResponseMetadata,
         AdditionalMetadata,
         CreatedAt,
+        Source,
+        TenantId,
+        RequestId,
+        IpAddress,
+        UserAgent,
+        HttpMethod,
+        HttpPath,
+        HttpStatus,
+        LatencyMs,
     }
 
     private static Field FieldOf(ref Utf8JsonReader reader) =>
@@ -213,6 +278,15 @@ public static class AuditEntryJson
         : reader.ValueTextEquals("responseMetadata"u8) ? Field.ResponseMetadata
         : reader.ValueTextEquals("additionalMetadata"u8) ? Field.AdditionalMetadata
         : reader.ValueTextEquals("createdAt"u8) ? Field.CreatedAt
+        : reader.ValueTextEquals("source"u8) ? Field.Source
+        : reader.ValueTextEquals("tenantId"u8) ? Field.TenantId
+        : reader.ValueTextEquals("requestId"u8) ? Field.RequestId
+        : reader.ValueTextEquals("ipAddress"u8) ? Field.IpAddress
+        : reader.ValueTextEquals("userAgent"u8) ? Field.UserAgent
+        : reader.ValueTextEquals("httpMethod"u8) ? Field.HttpMethod
+        : reader.ValueTextEquals("httpPath"u8) ? Field.HttpPath
+        : reader.ValueTextEquals("httpStatus"u8) ? Field.HttpStatus
+        : reader.ValueTextEquals("latencyMs"u8) ? Field.LatencyMs
         : Field.Unknown;
 
     private static string NameOf(Field field) => field switch
@@ -231,6 +305,15 @@ public static class AuditEntryJson
         Field.ResponseMetadata => "responseMetadata",
         Field.AdditionalMetadata => "additionalMetadata",
         Field.CreatedAt => "createdAt",
+        Field.Source => "source",
+        Field.TenantId => "tenantId",
+        Field.RequestId => "requestId",
+        Field.IpAddress => "ipAddress",
+        Field.UserAgent => "userAgent",
+        Field.HttpMethod => "httpMethod",
+        Field.HttpPath => "httpPath",
+        Field.HttpStatus => "httpStatus",
+        Field.LatencyMs => "latencyMs",
         _ => "body",
     };
 
@@ -326,6 +409,64 @@ public static class AuditEntryJson
         return Rfc3339.TryParse(value, out var parsed)
             ? parsed
             : throw Invalid(field, $"invalid {field} format, {Rfc3339.Expected}; got '{Truncate(value)}'");
+    }
+
+    private static string? ReadIpAddress(ref Utf8JsonReader reader, string field)
+    {
+        var value = ReadString(ref reader, field);
+        if (value is null)
+        {
+            return null;
+        }
+
+        return RequestContextValues.CanonicalIpAddress(value)
+            ?? throw Invalid(field, $"field '{field}' must be an IPv4 or IPv6 address such as 192.0.2.1 or 2001:db8::1; got '{Truncate(value)}'");
+    }
+
+    private static string? ReadHttpMethod(ref Utf8JsonReader reader, string field)
+    {
+        var value = ReadString(ref reader, field);
+        if (value is null)
+        {
+            return null;
+        }
+
+        return RequestContextValues.CanonicalHttpMethod(value)
+            ?? throw Invalid(field, $"field '{field}' must be an HTTP method such as GET (a token of 1 to {AuditLimits.MaxHttpMethodLength} characters); got '{Truncate(value)}'");
+    }
+
+    private static string? ReadHttpPath(ref Utf8JsonReader reader, string field)
+    {
+        var value = ReadText(ref reader, field, AuditLimits.MaxHttpPathLength);
+        return value is null || value[0] == '/'
+            ? value
+            : throw Invalid(field, $"field '{field}' must start with '/'; got '{Truncate(value)}'");
+    }
+
+    private static int? ReadHttpStatus(ref Utf8JsonReader reader, string field)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var value)
+            && value is >= AuditLimits.MinHttpStatus and <= AuditLimits.MaxHttpStatus
+            ? value
+            : throw Invalid(field, $"field '{field}' must be an integer between {AuditLimits.MinHttpStatus} and {AuditLimits.MaxHttpStatus}, got {DescribeValue(ref reader)}");
+    }
+
+    /// <summary>Milliseconds: a finite number, not negative (a negative zero is stored as zero).</summary>
+    private static double? ReadLatency(ref Utf8JsonReader reader, string field)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        return reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var value) && double.IsFinite(value) && value >= 0
+            ? value + 0.0
+            : throw Invalid(field, $"field '{field}' must be a number of milliseconds of at least 0, got {DescribeValue(ref reader)}");
     }
 
     /// <summary>
@@ -488,6 +629,12 @@ public static class AuditEntryJson
         JsonTokenType.Null => "null",
         _ => token.ToString(),
     };
+
+    /// <summary>A number as it was written; any other token by its kind.</summary>
+    private static string DescribeValue(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.Number && reader.ValueSpan.Length <= 64
+            ? Encoding.UTF8.GetString(reader.ValueSpan)
+            : Describe(reader.TokenType);
 
     private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "...";
 

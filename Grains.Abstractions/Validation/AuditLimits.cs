@@ -9,6 +9,28 @@ public static class AuditLimits
     /// <summary>eventType: a short name such as MANAGEMENT_EVENT.</summary>
     public const int MaxEventTypeLength = 128;
 
+    /// <summary>source: the emitting service or system, e.g. a CloudEvent source URI.</summary>
+    public const int MaxSourceLength = 256;
+
+    /// <summary>tenantId and requestId: identifiers, never free text.</summary>
+    public const int MaxTenantIdLength = 128;
+
+    public const int MaxRequestIdLength = 128;
+
+    /// <summary>userAgent: real agents stay well under this; longer ones are noise or abuse.</summary>
+    public const int MaxUserAgentLength = 512;
+
+    /// <summary>httpMethod: standard methods are at most 7 characters; extension methods get some room.</summary>
+    public const int MaxHttpMethodLength = 16;
+
+    /// <summary>httpPath: the path and query of a request line, as far as common servers accept one.</summary>
+    public const int MaxHttpPathLength = 2048;
+
+    /// <summary>httpStatus: the range of HTTP status codes (RFC 9110 section 15).</summary>
+    public const int MinHttpStatus = 100;
+
+    public const int MaxHttpStatus = 599;
+
     /// <summary>Default bound on one request body; configurable on the gateway.</summary>
     public const int DefaultMaxBodyBytes = 64 * 1024;
 

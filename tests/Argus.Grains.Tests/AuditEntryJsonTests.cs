@@ -22,7 +22,16 @@ public sealed class AuditEntryJsonTests
           "targetId": "resource/42 \"quoted\" é",
           "requestMetadata": {"schemaId": "schema-123", "n": 1.50, "list": [1, null, true]},
           "responseMetadata": {"error": "operation_failed", "errorCode": "404"},
-          "additionalMetadata": {}
+          "additionalMetadata": {},
+          "source": "urn:billing-api",
+          "tenantId": "tenant-7",
+          "requestId": "req-0af7651916cd43dd",
+          "ipAddress": "2001:DB8:0:0:0:0:0:1",
+          "userAgent": "Mozilla/5.0 (X11; Linux x86_64)",
+          "httpMethod": "patch",
+          "httpPath": "/v1/users/42?fields=email",
+          "httpStatus": 404,
+          "latencyMs": 12.75
         }
         """;
 
@@ -44,7 +53,148 @@ public sealed class AuditEntryJsonTests
         Assert.Equal("""{"schemaId": "schema-123", "n": 1.50, "list": [1, null, true]}""", entry.RequestMetadata);
         Assert.Equal("""{"error": "operation_failed", "errorCode": "404"}""", entry.ResponseMetadata);
         Assert.Equal("{}", entry.AdditionalMetadata);
+        Assert.Equal("urn:billing-api", entry.Source);
+        Assert.Equal("tenant-7", entry.TenantId);
+        Assert.Equal("req-0af7651916cd43dd", entry.RequestId);
+        Assert.Equal("2001:db8::1", entry.IpAddress);
+        Assert.Equal("Mozilla/5.0 (X11; Linux x86_64)", entry.UserAgent);
+        Assert.Equal("PATCH", entry.HttpMethod);
+        Assert.Equal("/v1/users/42?fields=email", entry.HttpPath);
+        Assert.Equal(404, entry.HttpStatus);
+        Assert.Equal(12.75, entry.LatencyMs);
         Assert.Equal(default, entry.CreatedAt);
+    }
+
+    [Theory]
+    [InlineData("192.0.2.1", "192.0.2.1")]
+    [InlineData("0.0.0.0", "0.0.0.0")]
+    [InlineData("255.255.255.255", "255.255.255.255")]
+    [InlineData("::1", "::1")]
+    [InlineData("::", "::")]
+    [InlineData("2001:0DB8:0000:0000:0000:0000:0000:0001", "2001:db8::1")]
+    [InlineData("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1")]
+    [InlineData("fe80::1ff:fe23:4567:890a", "fe80::1ff:fe23:4567:890a")]
+    [InlineData("::ffff:192.0.2.1", "::ffff:192.0.2.1")]
+    [InlineData("::FFFF:C000:0201", "::ffff:192.0.2.1")]
+    public void Ip_address_is_stored_in_canonical_form(string sent, string canonical)
+    {
+        var entry = AuditEntryJson.ReadRequest(Encoding.UTF8.GetBytes(WithField("ipAddress", $"\"{sent}\"")));
+
+        Assert.Equal(canonical, entry.IpAddress);
+        Assert.Equal(canonical, RequestContextValues.CanonicalIpAddress(canonical));
+    }
+
+    [Theory]
+    [InlineData("GET", "GET")]
+    [InlineData("get", "GET")]
+    [InlineData("Propfind", "PROPFIND")]
+    [InlineData("M-SEARCH", "M-SEARCH")]
+    public void Http_method_is_stored_upper_case(string sent, string stored)
+    {
+        var entry = AuditEntryJson.ReadRequest(Encoding.UTF8.GetBytes(WithField("httpMethod", $"\"{sent}\"")));
+
+        Assert.Equal(stored, entry.HttpMethod);
+    }
+
+    [Theory]
+    [InlineData("100", 100)]
+    [InlineData("599", 599)]
+    public void Http_status_bounds_are_accepted(string sent, int stored)
+    {
+        Assert.Equal(stored, AuditEntryJson.ReadRequest(Encoding.UTF8.GetBytes(WithField("httpStatus", sent))).HttpStatus);
+    }
+
+    [Theory]
+    [InlineData("0", 0.0)]
+    [InlineData("-0", 0.0)]
+    [InlineData("0.001", 0.001)]
+    [InlineData("1e3", 1000.0)]
+    [InlineData("86400000", 86400000.0)]
+    public void Latency_is_read_as_milliseconds(string sent, double stored)
+    {
+        var latency = AuditEntryJson.ReadRequest(Encoding.UTF8.GetBytes(WithField("latencyMs", sent))).LatencyMs;
+
+        Assert.Equal(stored, latency);
+        Assert.False(double.IsNegative(latency!.Value), "a negative zero is stored as zero");
+    }
+
+    [Theory]
+    [InlineData("ipAddress", "\"1.2.3\"")]
+    [InlineData("ipAddress", "\"01.2.3.4\"")]
+    [InlineData("ipAddress", "\"0x7f.0.0.1\"")]
+    [InlineData("ipAddress", "\"1.2.3.256\"")]
+    [InlineData("ipAddress", "\"10.0.0.0/8\"")]
+    [InlineData("ipAddress", "\"fe80::1%eth0\"")]
+    [InlineData("ipAddress", "\"[::1]\"")]
+    [InlineData("ipAddress", "\"[::1]:8080\"")]
+    [InlineData("ipAddress", "\"1.2.3.4:80\"")]
+    [InlineData("ipAddress", "\" 1.2.3.4\"")]
+    [InlineData("ipAddress", "\"1:2:3:4:5:6:7:8:9\"")]
+    [InlineData("ipAddress", "\"localhost\"")]
+    [InlineData("ipAddress", "\"\"")]
+    [InlineData("ipAddress", "3232235777")]
+    [InlineData("httpStatus", "99")]
+    [InlineData("httpStatus", "600")]
+    [InlineData("httpStatus", "200.5")]
+    [InlineData("httpStatus", "2e2")]
+    [InlineData("httpStatus", "-200")]
+    [InlineData("httpStatus", "\"200\"")]
+    [InlineData("httpStatus", "true")]
+    [InlineData("httpStatus", "99999999999")]
+    [InlineData("latencyMs", "-1")]
+    [InlineData("latencyMs", "-0.001")]
+    [InlineData("latencyMs", "1e400")]
+    [InlineData("latencyMs", "\"12\"")]
+    [InlineData("latencyMs", "[]")]
+    [InlineData("httpMethod", "\"\"")]
+    [InlineData("httpMethod", "\"GE T\"")]
+    [InlineData("httpMethod", "\"GET\\n\"")]
+    [InlineData("httpMethod", "\"GET/1\"")]
+    [InlineData("httpMethod", "\"ÉCRIRE\"")]
+    [InlineData("httpMethod", "\"ABCDEFGHIJKLMNOPQ\"")]
+    [InlineData("httpMethod", "1")]
+    [InlineData("httpPath", "\"users/42\"")]
+    [InlineData("httpPath", "\"\"")]
+    [InlineData("httpPath", "\"/a\\u0000\"")]
+    [InlineData("source", "\"\"")]
+    [InlineData("source", "\" \"")]
+    [InlineData("tenantId", "7")]
+    [InlineData("requestId", "{}")]
+    [InlineData("userAgent", "\"\\u0000\"")]
+    public void Invalid_request_context_value_names_its_field(string field, string raw)
+    {
+        var error = Assert.Throws<AuditValidationException>(() => AuditEntryJson.ReadRequest(Encoding.UTF8.GetBytes(WithField(field, raw))));
+
+        Assert.Equal(field, error.Field);
+        Assert.StartsWith("Validation error: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{field}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("source", 256)]
+    [InlineData("tenantId", 128)]
+    [InlineData("requestId", 128)]
+    [InlineData("userAgent", 512)]
+    [InlineData("httpPath", 2048)]
+    public void Text_request_context_values_are_bounded(string field, int maxLength)
+    {
+        var prefix = field == "httpPath" ? "/" : "";
+        var longest = prefix + new string('x', maxLength - prefix.Length);
+
+        var entry = AuditEntryJson.ReadRequest(Encoding.UTF8.GetBytes(WithField(field, $"\"{longest}\"")));
+        var error = Assert.Throws<AuditValidationException>(() => AuditEntryJson.ReadRequest(Encoding.UTF8.GetBytes(WithField(field, $"\"{longest}x\""))));
+
+        Assert.Contains(longest, Encoding.UTF8.GetString(Write(entry with { Id = Guid.NewGuid() })), StringComparison.Ordinal);
+        Assert.Equal(field, error.Field);
+        Assert.Contains($"at most {maxLength} characters", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Http_status_error_says_what_is_accepted()
+    {
+        var error = Assert.Throws<AuditValidationException>(() => AuditEntryJson.ReadRequest(Encoding.UTF8.GetBytes(WithField("httpStatus", "600"))));
+
+        Assert.StartsWith("Validation error: field 'httpStatus' must be an integer between 100 and 599", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -148,6 +298,10 @@ public sealed class AuditEntryJsonTests
         Assert.Equal(Encoding.UTF8.GetString(Write(entry)), json);
         Assert.Equal(entry, JsonSerializer.Deserialize(json, ArgusJsonContext.Default.AuditEntry));
     }
+
+    /// <summary>A minimal valid request with one more field, given as raw JSON.</summary>
+    private static string WithField(string name, string raw) =>
+        $$"""{"timestamp": "2024-01-20T10:00:00Z", "status": "SUCCESS", "actorType": "SERVICE", "actorId": "a", "targetType": "SERVICE", "{{name}}": {{raw}}}""";
 
     private static byte[] Write(AuditEntry entry)
     {
