@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 using Argus.Grains.Abstractions;
 using Npgsql;
@@ -20,7 +21,8 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
 
     private const string Columns =
         "id, trace_id, occurred_at, event_type, event_action, status, actor_type, actor_id, target_type, target_id, " +
-        "request_metadata, response_metadata, additional_metadata, created_at";
+        "request_metadata, response_metadata, additional_metadata, created_at, " +
+        "source, tenant_id, request_id, ip_address, user_agent, http_method, http_path, http_status, latency_ms";
 
     public NpgsqlDataSource DataSource => dataSource;
 
@@ -33,7 +35,8 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
     public async Task CommitAsync(CommitBatch batch, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT argus_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)");
+            "SELECT argus_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, " +
+            "$21, $22, $23, $24, $25, $26, $27, $28, $29)");
         var p = command.Parameters;
         p.Add(new NpgsqlParameter<Guid[]> { TypedValue = batch.Ids.ToArray() });
         p.Add(new NpgsqlParameter<Guid?[]> { TypedValue = batch.TraceIds.ToArray() });
@@ -48,6 +51,15 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
         p.Add(JsonbArray(batch.RequestMetadata));
         p.Add(JsonbArray(batch.ResponseMetadata));
         p.Add(JsonbArray(batch.AdditionalMetadata));
+        p.Add(TextArray(batch.Sources));
+        p.Add(TextArray(batch.TenantIds));
+        p.Add(TextArray(batch.RequestIds));
+        p.Add(TextArray(batch.IpAddresses));
+        p.Add(TextArray(batch.UserAgents));
+        p.Add(TextArray(batch.HttpMethods));
+        p.Add(TextArray(batch.HttpPaths));
+        p.Add(new NpgsqlParameter<short?[]> { TypedValue = batch.HttpStatuses.ToArray() });
+        p.Add(new NpgsqlParameter<double?[]> { TypedValue = batch.LatenciesMs.ToArray() });
         p.Add(new NpgsqlParameter<DateTime> { TypedValue = batch.CreatedAt.UtcDateTime });
         p.Add(new NpgsqlParameter<int[]> { TypedValue = batch.Partitions.ToArray() });
         p.Add(new NpgsqlParameter<long[]> { TypedValue = batch.Seqs.ToArray() });
@@ -185,6 +197,17 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
         ResponseMetadata = reader.IsDBNull(11) ? null : reader.GetString(11),
         AdditionalMetadata = reader.IsDBNull(12) ? null : reader.GetString(12),
         CreatedAt = new DateTimeOffset(reader.GetFieldValue<DateTime>(13), TimeSpan.Zero),
+        Source = reader.IsDBNull(14) ? null : reader.GetString(14),
+        TenantId = reader.IsDBNull(15) ? null : reader.GetString(15),
+        RequestId = reader.IsDBNull(16) ? null : reader.GetString(16),
+
+        // Formatted as the API canonicalised it on the way in, so a stored entry compares equal to its replay.
+        IpAddress = reader.IsDBNull(17) ? null : reader.GetFieldValue<IPAddress>(17).ToString(),
+        UserAgent = reader.IsDBNull(18) ? null : reader.GetString(18),
+        HttpMethod = reader.IsDBNull(19) ? null : reader.GetString(19),
+        HttpPath = reader.IsDBNull(20) ? null : reader.GetString(20),
+        HttpStatus = reader.IsDBNull(21) ? null : reader.GetInt16(21),
+        LatencyMs = reader.IsDBNull(22) ? null : reader.GetDouble(22),
     };
 
     private static int Ordinal(string[] names, string wire) =>

@@ -21,6 +21,15 @@ public sealed class CommitBatch
     public List<string?> RequestMetadata { get; } = [];
     public List<string?> ResponseMetadata { get; } = [];
     public List<string?> AdditionalMetadata { get; } = [];
+    public List<string?> Sources { get; } = [];
+    public List<string?> TenantIds { get; } = [];
+    public List<string?> RequestIds { get; } = [];
+    public List<string?> IpAddresses { get; } = [];
+    public List<string?> UserAgents { get; } = [];
+    public List<string?> HttpMethods { get; } = [];
+    public List<string?> HttpPaths { get; } = [];
+    public List<short?> HttpStatuses { get; } = [];
+    public List<double?> LatenciesMs { get; } = [];
     public List<int> Partitions { get; } = [];
     public List<long> Seqs { get; } = [];
 
@@ -48,6 +57,15 @@ public sealed class CommitBatch
         RequestMetadata.Add(entry.RequestMetadata);
         ResponseMetadata.Add(entry.ResponseMetadata);
         AdditionalMetadata.Add(entry.AdditionalMetadata);
+        Sources.Add(entry.Source);
+        TenantIds.Add(entry.TenantId);
+        RequestIds.Add(entry.RequestId);
+        IpAddresses.Add(entry.IpAddress);
+        UserAgents.Add(entry.UserAgent);
+        HttpMethods.Add(entry.HttpMethod);
+        HttpPaths.Add(entry.HttpPath);
+        HttpStatuses.Add((short?)entry.HttpStatus);
+        LatenciesMs.Add(entry.LatencyMs);
         Partitions.Add(partition);
         Seqs.Add(seq);
     }
@@ -65,7 +83,9 @@ public sealed class CommitBatch
         foreach (var list in new System.Collections.IList[]
         {
             Ids, TraceIds, OccurredAt, EventTypes, EventActions, Statuses, ActorTypes, ActorIds, TargetTypes, TargetIds,
-            RequestMetadata, ResponseMetadata, AdditionalMetadata, Partitions, Seqs,
+            RequestMetadata, ResponseMetadata, AdditionalMetadata,
+            Sources, TenantIds, RequestIds, IpAddresses, UserAgents, HttpMethods, HttpPaths, HttpStatuses, LatenciesMs,
+            Partitions, Seqs,
             FencePartitions, FenceEpochs, FenceExpected, FenceLast,
         })
         {

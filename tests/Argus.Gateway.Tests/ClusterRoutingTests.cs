@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json.Nodes;
+using Argus.Grains.Abstractions.Partitioning;
 
 namespace Argus.Gateway.Tests;
 
@@ -19,6 +20,54 @@ public sealed class ClusterRoutingTests
         Assert.Equal(300L, await cluster.Database.ScalarAsync<long>("SELECT count(*) FROM audit_logs WHERE id = ANY($1)", ids));
         await DurabilityTests.AssertChainsHaveNoGapsAsync(cluster.Database);
         Assert.All(await Task.WhenAll(clients.Select(c => c.GetAsync("/health"))), r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+    }
+
+    [Fact]
+    public async Task Entries_forwarded_to_their_owner_keep_every_request_context_field()
+    {
+        await using var cluster = await ArgusTestCluster.StartAsync(silos: 2, partitionCount: 4);
+        await cluster.WaitForStableOwnershipAsync();
+        var ownedByOther = cluster.Ownership()[1];
+        using var client = cluster.Silos[0].CreateClient();
+        using var owner = cluster.Silos[1].CreateClient();
+
+        for (var i = 0; i < 5; i++)
+        {
+            // A trace the silo posted to does not own: its entry travels to the owner and back as JSON.
+            var trace = Guid.NewGuid();
+            while (!ownedByOther.Contains(PartitionHash.PartitionOf(trace, cluster.PartitionCount)))
+            {
+                trace = Guid.NewGuid();
+            }
+
+            var body = AuditJson.Minimal($"forwarded-{i}");
+            body["traceId"] = trace.ToString();
+            body["source"] = "urn:forwarded";
+            body["tenantId"] = $"tenant-{i}";
+            body["requestId"] = $"req-{trace:N}";
+            body["ipAddress"] = $"2001:DB8::{i + 1}";
+            body["userAgent"] = "forwarder/1.0";
+            body["httpMethod"] = "post";
+            body["httpPath"] = $"/v1/items/{i}";
+            body["httpStatus"] = 201 + i;
+            body["latencyMs"] = 1.5 * i;
+
+            var created = await client.CreateAsync(body);
+
+            var expected = body.DeepClone().AsObject();
+            expected["ipAddress"] = $"2001:db8::{i + 1}";
+            expected["httpMethod"] = "POST";
+            foreach (var (name, value) in expected)
+            {
+                Assert.True(JsonNode.DeepEquals(value, created[name]), $"{name}: sent {value?.ToJsonString()}, acknowledged {created[name]?.ToJsonString()}");
+            }
+
+            var stored = await owner.GetEntryAsync(Guid.Parse((string)created["id"]!));
+            Assert.True(JsonNode.DeepEquals(created, stored), $"{created.ToJsonString()} != {stored.ToJsonString()}");
+        }
+
+        Assert.Equal(5L, await cluster.Database.ScalarAsync<long>(
+            "SELECT count(*) FROM audit_logs WHERE source = 'urn:forwarded' AND http_method = 'POST' AND ip_address << '2001:db8::/64'"));
     }
 
     [Theory]

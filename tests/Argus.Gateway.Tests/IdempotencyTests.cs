@@ -101,6 +101,54 @@ public sealed class IdempotencyTests(NodeFixture fixture) : IClassFixture<NodeFi
         Assert.Equal(1L, await RowsOfAsync(entry));
     }
 
+    [Theory]
+    [InlineData("source", "\"urn:other\"")]
+    [InlineData("tenantId", "\"tenant-b\"")]
+    [InlineData("requestId", "\"req-2\"")]
+    [InlineData("ipAddress", "\"192.0.2.2\"")]
+    [InlineData("userAgent", "\"curl/8.6.0\"")]
+    [InlineData("httpMethod", "\"POST\"")]
+    [InlineData("httpPath", "\"/v1/orders/8\"")]
+    [InlineData("httpStatus", "500")]
+    [InlineData("latencyMs", "12.51")]
+    [InlineData("tenantId", "null")]
+    [InlineData("httpStatus", "null")]
+    public async Task Reusing_a_key_with_a_different_request_context_is_refused(string field, string value)
+    {
+        var entry = WithRequestContext(AuditJson.Minimal());
+        var key = NewKey();
+        var created = await client.CreateAsync(entry, key);
+        var changed = entry.DeepClone().AsObject();
+        changed[field] = JsonNode.Parse(value);
+
+        using var response = await client.PostEntryAsync(changed, key);
+
+        await AuditApi.AssertErrorAsync(response, HttpStatusCode.UnprocessableEntity, "Idempotency-Key");
+        Assert.Equal(1L, await RowsOfAsync(entry));
+        var stored = await client.GetEntryAsync(Guid.Parse((string)created["id"]!));
+        Assert.True(JsonNode.DeepEquals(created, stored), $"{created.ToJsonString()} != {stored.ToJsonString()}");
+    }
+
+    [Fact]
+    public async Task Retry_that_spells_the_address_and_method_differently_is_replayed()
+    {
+        var entry = WithRequestContext(AuditJson.Minimal());
+        var key = NewKey();
+        var created = await client.CreateAsync(entry, key);
+        var respelled = entry.DeepClone().AsObject();
+        respelled["ipAddress"] = "2001:0DB8:0000:0000:0000:0000:0000:0007";
+        respelled["httpMethod"] = "get";
+        respelled["latencyMs"] = JsonNode.Parse("1.250e1");
+
+        using var retry = await client.PostEntryAsync(respelled, key);
+
+        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+        Assert.True(retry.Headers.Contains(ReplayedHeader));
+        var replayed = await retry.ReadObjectAsync();
+        Assert.True(JsonNode.DeepEquals(created, replayed), $"{created.ToJsonString()} != {replayed.ToJsonString()}");
+        Assert.Equal(1L, await RowsOfAsync(entry));
+    }
+
     [Fact]
     public async Task Twenty_concurrent_requests_with_one_key_store_one_entry()
     {
@@ -262,6 +310,20 @@ public sealed class IdempotencyTests(NodeFixture fixture) : IClassFixture<NodeFi
     }
 
     private static string NewKey() => "key-" + Guid.NewGuid().ToString("N");
+
+    private static JsonObject WithRequestContext(JsonObject entry)
+    {
+        entry["source"] = "urn:billing-api";
+        entry["tenantId"] = "tenant-a";
+        entry["requestId"] = "req-1";
+        entry["ipAddress"] = "2001:db8::7";
+        entry["userAgent"] = "curl/8.5.0";
+        entry["httpMethod"] = "GET";
+        entry["httpPath"] = "/v1/orders/7";
+        entry["httpStatus"] = 200;
+        entry["latencyMs"] = 12.5;
+        return entry;
+    }
 
     private Task<long> RowsOfAsync(JsonObject entry) =>
         fixture.Database.ScalarAsync<long>("SELECT count(*) FROM audit_logs WHERE actor_id = $1", (string)entry["actorId"]!);

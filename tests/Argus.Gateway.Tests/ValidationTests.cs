@@ -110,10 +110,52 @@ public sealed class ValidationTests(NodeFixture fixture) : IClassFixture<NodeFix
         ["targetId 513 characters"] = (Json(("targetId", S(new string('t', 513)))), "targetId"),
         ["targetId empty"] = (Json(("targetId", S("")), ("eventType", S(M))), "targetId"),
 
+        // Request-context fields: bounded text, an address, an HTTP method token, path, status and latency.
+        ["source 257 characters"] = (Json(("source", S(new string('s', 257)))), "source"),
+        ["source empty"] = (Json(("source", S(""))), "source"),
+        ["source number"] = (Json(("source", "1")), "source"),
+        ["tenantId 129 characters"] = (Json(("tenantId", S(new string('t', 129)))), "tenantId"),
+        ["tenantId blank"] = (Json(("tenantId", S("  "))), "tenantId"),
+        ["requestId 129 characters"] = (Json(("requestId", S(new string('r', 129)))), "requestId"),
+        ["requestId object"] = (Json(("requestId", "{}")), "requestId"),
+        ["userAgent 513 characters"] = (Json(("userAgent", S(new string('u', 513)))), "userAgent"),
+        ["userAgent empty"] = (Json(("userAgent", S(""))), "userAgent"),
+        ["ipAddress short form"] = (Json(("ipAddress", S("10.1"))), "ipAddress"),
+        ["ipAddress with a leading zero"] = (Json(("ipAddress", S("010.0.0.1"))), "ipAddress"),
+        ["ipAddress octet over 255"] = (Json(("ipAddress", S("192.0.2.256"))), "ipAddress"),
+        ["ipAddress with a prefix"] = (Json(("ipAddress", S("10.0.0.0/8"))), "ipAddress"),
+        ["ipAddress with a zone"] = (Json(("ipAddress", S("fe80::1%eth0"))), "ipAddress"),
+        ["ipAddress with a port"] = (Json(("ipAddress", S("[2001:db8::1]:443"))), "ipAddress"),
+        ["ipAddress host name"] = (Json(("ipAddress", S("localhost"))), "ipAddress"),
+        ["ipAddress empty"] = (Json(("ipAddress", S(""))), "ipAddress"),
+        ["ipAddress number"] = (Json(("ipAddress", "3232235777")), "ipAddress"),
+        ["httpMethod with a space"] = (Json(("httpMethod", S("GE T"))), "httpMethod"),
+        ["httpMethod with a slash"] = (Json(("httpMethod", S("GET/1"))), "httpMethod"),
+        ["httpMethod 17 characters"] = (Json(("httpMethod", S(new string('M', 17)))), "httpMethod"),
+        ["httpMethod empty"] = (Json(("httpMethod", S(""))), "httpMethod"),
+        ["httpMethod number"] = (Json(("httpMethod", "1")), "httpMethod"),
+        ["httpPath relative"] = (Json(("httpPath", S("users/42"))), "httpPath"),
+        ["httpPath 2049 characters"] = (Json(("httpPath", S("/" + new string('p', 2048)))), "httpPath"),
+        ["httpPath empty"] = (Json(("httpPath", S(""))), "httpPath"),
+        ["httpPath with NUL"] = (Json(("httpPath", S(@"/a\u0000"))), "httpPath"),
+        ["httpStatus 99"] = (Json(("httpStatus", "99")), "httpStatus"),
+        ["httpStatus 600"] = (Json(("httpStatus", "600")), "httpStatus"),
+        ["httpStatus negative"] = (Json(("httpStatus", "-200")), "httpStatus"),
+        ["httpStatus as a string"] = (Json(("httpStatus", S("200"))), "httpStatus"),
+        ["httpStatus with a fraction"] = (Json(("httpStatus", "200.5")), "httpStatus"),
+        ["httpStatus with an exponent"] = (Json(("httpStatus", "2e2")), "httpStatus"),
+        ["httpStatus boolean"] = (Json(("httpStatus", "true")), "httpStatus"),
+        ["latencyMs negative"] = (Json(("latencyMs", "-0.5")), "latencyMs"),
+        ["latencyMs as a string"] = (Json(("latencyMs", S("12"))), "latencyMs"),
+        ["latencyMs beyond a double"] = (Json(("latencyMs", "1e400")), "latencyMs"),
+        ["latencyMs object"] = (Json(("latencyMs", "{}")), "latencyMs"),
+
         // A field given twice, however it is spelled.
         ["status twice"] = (Twice(Json(), "status", S("FAILURE")), "status"),
         ["actorId twice"] = (Twice(Json(), "actorId", S("other")), "actorId"),
         ["traceId twice with the same value"] = (Twice(Json(("traceId", S("550e8400-e29b-41d4-a716-446655440000"))), "traceId", S("550e8400-e29b-41d4-a716-446655440000")), "traceId"),
+        ["tenantId twice"] = (Twice(Json(("tenantId", S("a"))), "tenantId", S("b")), "tenantId"),
+        ["httpStatus twice"] = (Twice(Json(("httpStatus", "200")), "httpStatus", "200"), "httpStatus"),
         ["requestMetadata twice"] = (Twice(Json(("requestMetadata", "{}")), "requestMetadata", """{"a": 1}"""), "requestMetadata"),
         ["status twice, once escaped"] = (Twice(Json(), @"st\u0061tus", S("FAILURE")), "status"),
         ["timestamp twice, first null"] = (Twice(Json(("timestamp", "null")), "timestamp", S("2024-01-20T10:00:00Z")), "timestamp"),
@@ -359,7 +401,11 @@ public sealed class ValidationTests(NodeFixture fixture) : IClassFixture<NodeFix
     public async Task Optional_fields_given_as_null_are_accepted_and_left_out()
     {
         var entry = AuditJson.Minimal();
-        foreach (var optional in new[] { "traceId", "eventType", "eventAction", "targetId", "requestMetadata", "responseMetadata", "additionalMetadata" })
+        foreach (var optional in new[]
+        {
+            "traceId", "eventType", "eventAction", "targetId", "requestMetadata", "responseMetadata", "additionalMetadata",
+            "source", "tenantId", "requestId", "ipAddress", "userAgent", "httpMethod", "httpPath", "httpStatus", "latencyMs",
+        })
         {
             entry[optional] = null;
         }
@@ -371,7 +417,9 @@ public sealed class ValidationTests(NodeFixture fixture) : IClassFixture<NodeFix
             created.Select(p => p.Key).Order(StringComparer.Ordinal));
         Assert.Equal(1L, await fixture.Database.ScalarAsync<long>(
             "SELECT count(*) FROM audit_logs WHERE actor_id = $1 AND trace_id IS NULL AND event_type IS NULL AND event_action IS NULL " +
-            "AND target_id IS NULL AND request_metadata IS NULL AND response_metadata IS NULL AND additional_metadata IS NULL",
+            "AND target_id IS NULL AND request_metadata IS NULL AND response_metadata IS NULL AND additional_metadata IS NULL " +
+            "AND source IS NULL AND tenant_id IS NULL AND request_id IS NULL AND ip_address IS NULL AND user_agent IS NULL " +
+            "AND http_method IS NULL AND http_path IS NULL AND http_status IS NULL AND latency_ms IS NULL",
             (string)entry["actorId"]!));
     }
 
@@ -417,12 +465,26 @@ public sealed class ValidationTests(NodeFixture fixture) : IClassFixture<NodeFix
         var entry = AuditJson.Minimal(actorId);
         entry["eventType"] = new string('E', 128);
         entry["targetId"] = new string('t', 512);
+        entry["source"] = new string('s', 256);
+        entry["tenantId"] = new string('n', 128);
+        entry["requestId"] = new string('r', 128);
+        entry["userAgent"] = new string('u', 512);
+        entry["httpMethod"] = new string('M', 16);
+        entry["httpPath"] = "/" + new string('p', 2047);
+        entry["ipAddress"] = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff";
+        entry["httpStatus"] = 599;
 
         var created = await client.CreateAsync(entry);
 
         Assert.Equal(512, ((string)created["actorId"]!).Length);
         Assert.Equal(new string('E', 128), (string?)created["eventType"]);
         Assert.Equal(new string('t', 512), (string?)created["targetId"]);
+        foreach (var field in new[] { "source", "tenantId", "requestId", "userAgent", "httpMethod", "httpPath", "ipAddress" })
+        {
+            Assert.Equal((string?)entry[field], (string?)created[field]);
+        }
+
+        Assert.Equal(599, (int)created["httpStatus"]!);
         Assert.Equal(1L, await fixture.Database.ScalarAsync<long>("SELECT count(*) FROM audit_logs WHERE actor_id = $1", actorId));
     }
 

@@ -11,7 +11,8 @@ public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<Que
 {
     private const string Columns =
         "id, trace_id, occurred_at, event_type, event_action, status, actor_type, actor_id, target_type, target_id, " +
-        "request_metadata, response_metadata, additional_metadata, created_at";
+        "request_metadata, response_metadata, additional_metadata, created_at, " +
+        "source, tenant_id, request_id, ip_address, user_agent, http_method, http_path, http_status, latency_ms";
 
     private const string Order = " ORDER BY occurred_at DESC, id DESC LIMIT 100";
 
@@ -29,6 +30,38 @@ public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<Que
         var plan = await ExplainAsync($"SELECT {Columns} FROM audit_logs WHERE event_type = $1{Order}", "USER_MANAGEMENT");
 
         AssertBackwardIndexScanWithoutSort(plan, "audit_logs_event", "audit_logs_occurred");
+    }
+
+    [Fact]
+    public async Task Tenant_page_walks_the_tenant_index_backwards_without_sorting()
+    {
+        var plan = await ExplainAsync($"SELECT {Columns} FROM audit_logs WHERE tenant_id = $1{Order}", "tenant-3");
+
+        AssertBackwardIndexScanWithoutSort(plan, "audit_logs_tenant");
+    }
+
+    [Fact]
+    public async Task Tenant_and_status_page_walks_the_tenant_index_backwards_without_sorting()
+    {
+        var plan = await ExplainAsync($"SELECT {Columns} FROM audit_logs WHERE tenant_id = $1 AND status = $2{Order}", "tenant-3", "SUCCESS");
+
+        AssertBackwardIndexScanWithoutSort(plan, "audit_logs_tenant");
+    }
+
+    [Fact]
+    public async Task Request_page_walks_the_request_index_backwards_without_sorting()
+    {
+        var plan = await ExplainAsync($"SELECT {Columns} FROM audit_logs WHERE request_id = $1{Order}", "req-123");
+
+        AssertBackwardIndexScanWithoutSort(plan, "audit_logs_request");
+    }
+
+    [Fact]
+    public async Task Ip_address_page_walks_the_ip_index_backwards_without_sorting()
+    {
+        var plan = await ExplainAsync($"SELECT {Columns} FROM audit_logs WHERE ip_address = $1{Order}", System.Net.IPAddress.Parse("10.0.0.42"));
+
+        AssertBackwardIndexScanWithoutSort(plan, "audit_logs_ip");
     }
 
     [Fact]
@@ -69,7 +102,7 @@ public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<Que
         }
     }
 
-    /// <summary>20,000 plausible rows (2,000 traces of 10, a handful of event types, 200 actors), analysed.</summary>
+    /// <summary>20,000 plausible rows (2,000 traces of 10, a handful of event types, 200 actors, a quarter with request context), analysed.</summary>
     public sealed class Data : IAsyncLifetime
     {
         public static readonly Guid SomeTrace = Guid.Parse("00000000-0000-4000-8000-0000000003e7");
@@ -83,7 +116,8 @@ public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<Que
             await database.InitializeAsync();
             await Database.ExecuteAsync($"""
                 INSERT INTO audit_logs (id, trace_id, occurred_at, event_type, event_action, status, actor_type, actor_id,
-                                        target_type, target_id, request_metadata, response_metadata, created_at, partition_id, seq)
+                                        target_type, target_id, request_metadata, response_metadata, created_at, partition_id, seq,
+                                        tenant_id, source, request_id, ip_address, user_agent, http_method, http_path, http_status, latency_ms)
                 SELECT gen_random_uuid(),
                        ('00000000-0000-4000-8000-' || lpad(to_hex(g / 10), 12, '0'))::uuid,
                        timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second' + (g % 7) * interval '1 millisecond',
@@ -98,7 +132,18 @@ public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<Que
                        jsonb_build_object('decision', 'ALLOWED', 'fieldsReturned', g % 5),
                        timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second' + interval '5 milliseconds',
                        g % {MigratedDatabase.PartitionCount},
-                       g
+                       g,
+                       -- A quarter of the entries come through a tenant-aware API (5 tenants of 1,000
+                       -- entries); those carry the HTTP context, each request id on 5 of them (a fan-out).
+                       CASE WHEN g % 4 = 0 THEN 'tenant-' || (g / 4 % 5) END,
+                       CASE WHEN g % 4 = 0 THEN 'urn:api-' || (g % 3) END,
+                       CASE WHEN g % 4 = 0 THEN 'req-' || (g / 20) END,
+                       CASE WHEN g % 4 = 0 THEN ('10.0.' || (g / 1000 % 256) || '.' || (g % 251))::inet END,
+                       CASE WHEN g % 4 = 0 THEN 'Mozilla/5.0' END,
+                       CASE WHEN g % 4 = 0 THEN (ARRAY['GET', 'POST', 'PUT', 'DELETE'])[1 + g / 4 % 4] END,
+                       CASE WHEN g % 4 = 0 THEN '/v1/records/' || (g % 500) END,
+                       CASE WHEN g % 4 = 0 THEN (ARRAY[200, 200, 200, 201, 404, 500])[1 + g / 4 % 6] END,
+                       CASE WHEN g % 4 = 0 THEN (g % 900) / 3.0 END
                 FROM generate_series(0, 19999) AS g
                 """);
             await Database.ExecuteAsync("ANALYZE audit_logs");

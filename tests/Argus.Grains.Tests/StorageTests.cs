@@ -241,6 +241,15 @@ public sealed class StorageTests(MigratedDatabase db) : IClassFixture<MigratedDa
             RequestMetadata = """{"a": [1, 2.50, null], "b": "é"}""",
             ResponseMetadata = "{}",
             AdditionalMetadata = """{"big": 12345678901234567890}""",
+            Source = "urn:billing-api",
+            TenantId = "tenant-7",
+            RequestId = "req-1",
+            IpAddress = "2001:db8::1:0:0:1",
+            UserAgent = "curl/8.5.0",
+            HttpMethod = "DELETE",
+            HttpPath = "/v1/users/42?hard=true",
+            HttpStatus = 503,
+            LatencyMs = 0.1 + 0.2,
         };
         var batch = Batch(Partition, epoch, lastSeq, entry);
 
@@ -261,6 +270,17 @@ public sealed class StorageTests(MigratedDatabase db) : IClassFixture<MigratedDa
     [InlineData("request_metadata", "'[1]'::jsonb")]
     [InlineData("response_metadata", "'\"text\"'::jsonb")]
     [InlineData("additional_metadata", "'42'::jsonb")]
+    [InlineData("ip_address", "'10.0.0.0/8'")]
+    [InlineData("ip_address", "'2001:db8::/32'")]
+    [InlineData("http_method", "'get'")]
+    [InlineData("http_method", "'GE T'")]
+    [InlineData("http_method", "''")]
+    [InlineData("http_path", "'users/42'")]
+    [InlineData("http_status", "99")]
+    [InlineData("http_status", "600")]
+    [InlineData("latency_ms", "-0.5")]
+    [InlineData("latency_ms", "'NaN'")]
+    [InlineData("latency_ms", "'Infinity'")]
     public async Task Database_refuses_values_the_api_would_not_produce(string column, string value)
     {
         var id = Guid.NewGuid();
