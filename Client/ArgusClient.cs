@@ -96,6 +96,13 @@ public sealed class ArgusClient(HttpClient http, IOptions<ArgusClientOptions> op
         Add("actorId", query.ActorId);
         Add("targetType", query.TargetType?.ToWire());
         Add("targetId", query.TargetId);
+        Add("source", query.Source);
+        Add("tenantId", query.TenantId);
+        Add("requestId", query.RequestId);
+        Add("ipAddress", query.IpAddress);
+        Add("httpMethod", query.HttpMethod);
+        Add("httpPath", query.HttpPath);
+        Add("httpStatus", query.HttpStatus?.ToString(CultureInfo.InvariantCulture));
         Add("since", query.Since is { } since ? Rfc3339.Format(since) : null);
         Add("until", query.Until is { } until ? Rfc3339.Format(until) : null);
         Add("limit", query.Limit.ToString(CultureInfo.InvariantCulture));

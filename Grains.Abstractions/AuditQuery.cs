@@ -24,6 +24,22 @@ public sealed record AuditQuery
 
     public string? TargetId { get; init; }
 
+    public string? Source { get; init; }
+
+    public string? TenantId { get; init; }
+
+    public string? RequestId { get; init; }
+
+    /// <summary>In canonical form (see <see cref="Validation.RequestContextValues.CanonicalIpAddress"/>), as entries store it.</summary>
+    public string? IpAddress { get; init; }
+
+    /// <summary>Upper-case, as entries store it.</summary>
+    public string? HttpMethod { get; init; }
+
+    public string? HttpPath { get; init; }
+
+    public int? HttpStatus { get; init; }
+
     /// <summary>Inclusive lower bound on <c>timestamp</c>.</summary>
     public DateTimeOffset? Since { get; init; }
 

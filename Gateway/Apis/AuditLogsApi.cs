@@ -31,8 +31,9 @@ public static class AuditLogsApi
             .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("", ListAsync)
             .WithSummary("Retrieve audit logs with filtering")
-            .WithDescription("Filters: traceId, eventType, eventAction, status, actorType, actorId, targetType, targetId, since/startTime, "
-                + "until/endTime. limit 1..1000 (default 100), offset >= 0. Newest first by (timestamp desc, id desc).")
+            .WithDescription("Filters: traceId, eventType, eventAction, status, actorType, actorId, targetType, targetId, source, tenantId, "
+                + "requestId, ipAddress, httpMethod, httpPath, httpStatus, since/startTime, until/endTime. limit 1..1000 (default 100), "
+                + "offset >= 0. Newest first by (timestamp desc, id desc).")
             .Produces<AuditPage>(StatusCodes.Status200OK)
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
         group.MapGet("/{id}", GetAsync)

@@ -27,6 +27,13 @@ internal static class AuditQueryParser
                 ActorId = Text(parameters, "actorId", AuditLimits.MaxIdentifierLength),
                 TargetType = Enum<TargetType>(parameters, "targetType", WireNames.TargetTypes),
                 TargetId = Text(parameters, "targetId", AuditLimits.MaxIdentifierLength),
+                Source = Text(parameters, "source", AuditLimits.MaxSourceLength),
+                TenantId = Text(parameters, "tenantId", AuditLimits.MaxTenantIdLength),
+                RequestId = Text(parameters, "requestId", AuditLimits.MaxRequestIdLength),
+                IpAddress = IpAddress(parameters, "ipAddress"),
+                HttpMethod = HttpMethod(parameters, "httpMethod"),
+                HttpPath = HttpPath(parameters, "httpPath"),
+                HttpStatus = Integer(parameters, "httpStatus", AuditLimits.MinHttpStatus, AuditLimits.MaxHttpStatus),
                 Since = Time(parameters, "since", "startTime"),
                 Until = Time(parameters, "until", "endTime"),
                 Limit = Integer(parameters, "limit", 1, AuditLimits.MaxLimit) ?? AuditLimits.DefaultLimit,
@@ -74,6 +81,33 @@ internal static class AuditQueryParser
         return value is null ? null
             : System.Guid.TryParseExact(value, "D", out var guid) ? guid
             : throw Invalid(name, $"query parameter '{name}' must be a UUID such as 550e8400-e29b-41d4-a716-446655440000");
+    }
+
+    /// <summary>Canonical, as entries store it: <c>2001:DB8::1</c> finds what was sent as <c>2001:db8:0:0::1</c>.</summary>
+    private static string? IpAddress(IQueryCollection parameters, string name)
+    {
+        var value = Single(parameters, name);
+        return value is null ? null
+            : RequestContextValues.CanonicalIpAddress(value)
+            ?? throw Invalid(name, $"query parameter '{name}' must be an IPv4 or IPv6 address such as 192.0.2.1 or 2001:db8::1");
+    }
+
+    /// <summary>Upper-case, as entries store it.</summary>
+    private static string? HttpMethod(IQueryCollection parameters, string name)
+    {
+        var value = Single(parameters, name);
+        return value is null ? null
+            : RequestContextValues.CanonicalHttpMethod(value)
+            ?? throw Invalid(name, $"query parameter '{name}' must be an HTTP method such as GET");
+    }
+
+    /// <summary>Stored paths start with '/': a value that does not can match nothing, so it is refused as a mistake.</summary>
+    private static string? HttpPath(IQueryCollection parameters, string name)
+    {
+        var value = Text(parameters, name, AuditLimits.MaxHttpPathLength);
+        return value is null || value[0] == '/'
+            ? value
+            : throw Invalid(name, $"query parameter '{name}' must start with '/'");
     }
 
     private static T? Enum<T>(IQueryCollection parameters, string name, string[] names)

@@ -114,6 +114,13 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
         AddFilter(where, parameters, "actor_id", query.ActorId);
         AddFilter(where, parameters, "target_type", query.TargetType?.ToWire());
         AddFilter(where, parameters, "target_id", query.TargetId);
+        AddFilter(where, parameters, "source", query.Source);
+        AddFilter(where, parameters, "tenant_id", query.TenantId);
+        AddFilter(where, parameters, "request_id", query.RequestId);
+        AddFilter(where, parameters, "ip_address", query.IpAddress is null ? null : IPAddress.Parse(query.IpAddress));
+        AddFilter(where, parameters, "http_method", query.HttpMethod);
+        AddFilter(where, parameters, "http_path", query.HttpPath);
+        AddFilter(where, parameters, "http_status", (short?)query.HttpStatus);
         AddRange(where, parameters, ">=", query.Since);
         AddRange(where, parameters, "<", query.Until);
 

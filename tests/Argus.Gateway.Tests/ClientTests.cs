@@ -49,6 +49,57 @@ public sealed class ClientTests(NodeFixture fixture) : IClassFixture<NodeFixture
     }
 
     [Fact]
+    public async Task Request_context_round_trips_and_every_context_filter_reaches_the_server()
+    {
+        var client = Client();
+        var unique = Guid.NewGuid().ToString("N");
+        var sent = new AuditEntry
+        {
+            Id = Guid.Empty,
+            Timestamp = new DateTimeOffset(2024, 1, 20, 10, 0, 0, TimeSpan.Zero),
+            Status = AuditStatus.Success,
+            ActorType = ActorType.Member,
+            ActorId = "member-" + unique,
+            TargetType = TargetType.Resource,
+            Source = "urn:shop-" + unique,
+            TenantId = "tenant-" + unique,
+            RequestId = "req-" + unique,
+            IpAddress = "2001:db8::a" + unique[..3] + ":1",
+            UserAgent = "shop-app/2.1",
+            HttpMethod = "PUT",
+            HttpPath = "/carts/" + unique,
+            HttpStatus = 409,
+            LatencyMs = 3.25,
+        };
+        var other = sent with { ActorId = sent.ActorId + "-other", HttpStatus = 200, HttpMethod = "GET" };
+
+        var stored = await client.AppendAsync(sent);
+        await client.AppendAsync(other);
+
+        Assert.True(stored.SameEventAs(sent with { Id = stored.Id }), $"{stored} differs from {sent}");
+        var everyFilter = new AuditQuery
+        {
+            Source = sent.Source, TenantId = sent.TenantId, RequestId = sent.RequestId, IpAddress = sent.IpAddress,
+            HttpMethod = sent.HttpMethod, HttpPath = sent.HttpPath, HttpStatus = sent.HttpStatus,
+        };
+        var page = await client.QueryAsync(everyFilter);
+        Assert.Equal(1, page.Total);
+        Assert.Equal(stored, Assert.Single(page.Logs));
+        Assert.Equal(2, (await client.QueryAsync(new AuditQuery { TenantId = sent.TenantId })).Total);
+
+        // Each filter is sent: spoiling any one of them alone leaves nothing.
+        foreach (var spoiled in new[]
+        {
+            everyFilter with { Source = "urn:none" }, everyFilter with { TenantId = "none" }, everyFilter with { RequestId = "none" },
+            everyFilter with { IpAddress = "192.0.2.1" }, everyFilter with { HttpMethod = "GET" }, everyFilter with { HttpPath = "/none" },
+            everyFilter with { HttpStatus = 500 },
+        })
+        {
+            Assert.Equal(0, (await client.QueryAsync(spoiled)).Total);
+        }
+    }
+
+    [Fact]
     public async Task Appending_twice_with_one_idempotency_key_stores_one_entry()
     {
         var client = Client();
