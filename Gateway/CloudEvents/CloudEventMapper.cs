@@ -12,7 +12,7 @@ namespace Argus.Gateway.CloudEvents;
 /// refusals are reported under the CloudEvent's own attribute names.
 /// </summary>
 /// <remarks>
-/// Mapping (see README): <c>type</c> -> eventType, <c>source</c> -> actorId (actorType SERVICE),
+/// Mapping (see README): <c>type</c> -> eventType, <c>source</c> -> source and actorId (actorType SERVICE),
 /// <c>subject</c> -> targetId (targetType RESOURCE), <c>time</c> -> timestamp (receipt time when
 /// absent), <c>data</c> -> additionalMetadata (wrapped as <c>{"data": ...}</c> when not an object),
 /// the other context attributes -> requestMetadata.cloudevent, the <c>traceparent</c> extension
@@ -145,6 +145,7 @@ public static class CloudEventMapper
             writer.WriteStartObject();
             writer.WriteString("timestamp", time ?? Rfc3339.Format(receivedAt));
             writer.WriteString("eventType", type);
+            writer.WriteString("source", source);
             writer.WriteString("actorId", OptionalString(attributes, "actorid") ?? source);
             writer.WriteString("actorType", OptionalString(attributes, "actortype") ?? "SERVICE");
             writer.WriteString("status", OptionalString(attributes, "status") ?? "SUCCESS");

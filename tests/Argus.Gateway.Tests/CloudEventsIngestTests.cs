@@ -45,6 +45,7 @@ public sealed class CloudEventsIngestTests(NodeFixture fixture) : IClassFixture<
         ["source empty"] = (Event(("source", S(""))), "source"),
         ["source blank"] = (Event(("source", S("   "))), "source"),
         ["source number"] = (Event(("source", "42")), "source"),
+        ["source longer than 256 characters"] = (Event(("source", S(SourceMarker + new string('s', 257)))), "source"),
         ["source longer than 512 characters"] = (Event(("source", S(SourceMarker + new string('s', 513)))), "source"),
         ["source with NUL"] = (Event(("source", S(SourceMarker + @"\u0000"))), "source"),
         ["type missing"] = (Event(("type", null)), "type"),
@@ -127,6 +128,7 @@ public sealed class CloudEventsIngestTests(NodeFixture fixture) : IClassFixture<
         var entry = await client.GetEntryAsync(entryId);
         Assert.Equal(entryId.ToString(), (string?)entry["id"]);
         Assert.Equal("com.example.audit.record.read", (string?)entry["eventType"]);
+        Assert.Equal(source, (string?)entry["source"]);
         Assert.Equal(source, (string?)entry["actorId"]);
         Assert.Equal("SERVICE", (string?)entry["actorType"]);
         Assert.Equal("records/42", (string?)entry["targetId"]);
@@ -249,8 +251,29 @@ public sealed class CloudEventsIngestTests(NodeFixture fixture) : IClassFixture<
         Assert.Equal("SERVICE", (string?)entry["targetType"]);
         Assert.Equal("DELETE", (string?)entry["eventAction"]);
         Assert.Equal((string?)cloudEvent["source"], (string?)entry["requestMetadata"]!["cloudevent"]!["source"]);
+        Assert.Equal((string?)cloudEvent["source"], (string?)entry["source"]);
         Assert.Equal(1L, await database.RowsOfSourceAsync(actor));
         Assert.Equal(0L, await database.RowsOfSourceAsync((string)cloudEvent["source"]!));
+    }
+
+    [Fact]
+    public async Task Events_are_found_by_their_source_whoever_the_actor_is()
+    {
+        var source = CloudEventRequests.NewSource();
+        var events = Enumerable.Range(0, 3).Select(_ => CloudEventRequests.Event(source)).ToList();
+        events[2]["actorid"] = "admin-" + Guid.NewGuid().ToString("N");
+
+        var ids = new List<string>();
+        foreach (var cloudEvent in events)
+        {
+            using var response = await client.PostEventAsync(cloudEvent);
+            ids.Add((await CloudEventRequests.AssertAcceptedAsync(response, (string)cloudEvent["id"]!)).EntryId.ToString());
+        }
+
+        var page = await client.GetPageAsync($"source={Uri.EscapeDataString(source)}");
+        Assert.Equal(ids.Order(StringComparer.Ordinal), page.Ids().Order(StringComparer.Ordinal));
+        Assert.Equal(3L, (long)page["total"]!);
+        Assert.Equal(2L, (long)(await client.GetPageAsync($"source={Uri.EscapeDataString(source)}&actorId={Uri.EscapeDataString(source)}"))["total"]!);
     }
 
     [Fact]
@@ -313,6 +336,7 @@ public sealed class CloudEventsIngestTests(NodeFixture fixture) : IClassFixture<
         Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM audit_logs WHERE id = $1", entryId));
         var entry = await client.GetEntryAsync(entryId);
         Assert.Equal("com.example.audit.record.read", (string?)entry["eventType"]);
+        Assert.Equal(source, (string?)entry["source"]);
         Assert.Equal(source, (string?)entry["actorId"]);
         Assert.Equal("SERVICE", (string?)entry["actorType"]);
         Assert.Equal("records/7", (string?)entry["targetId"]);
