@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Argus.Gateway.CloudEvents;
 using Argus.Grains.Abstractions;
@@ -46,6 +47,10 @@ public static class ArgusOpenApi
                 if (method == "POST" && route == "api/audit-logs")
                 {
                     operation.RequestBody = Body("application/json", Describe(new OpenApiSchema(), stored: false));
+                }
+                else if (method == "GET" && route == "api/audit-logs")
+                {
+                    operation.Parameters = QueryParameters();
                 }
                 else if (method == "POST" && route == "v1/auditmanager/events")
                 {
@@ -105,6 +110,21 @@ public static class ArgusOpenApi
             ["requestMetadata"] = new OpenApiSchema { Type = JsonSchemaType.Object, Description = "Request context (no PII)" },
             ["responseMetadata"] = new OpenApiSchema { Type = JsonSchemaType.Object, Description = "Decision, result or error details" },
             ["additionalMetadata"] = new OpenApiSchema { Type = JsonSchemaType.Object, Description = "Any other context" },
+            ["source"] = Text($"The service or system that emitted the entry (at most {AuditLimits.MaxSourceLength} characters)"),
+            ["tenantId"] = Text($"Tenant the action belongs to (at most {AuditLimits.MaxTenantIdLength} characters)"),
+            ["requestId"] = Text($"Id of the request behind the action (at most {AuditLimits.MaxRequestIdLength} characters)"),
+            ["ipAddress"] = Text("Client address, IPv4 or IPv6 without prefix; returned in canonical form"),
+            ["userAgent"] = Text($"Client user agent (at most {AuditLimits.MaxUserAgentLength} characters)"),
+            ["httpMethod"] = Text($"HTTP method, an HTTP token of at most {AuditLimits.MaxHttpMethodLength} characters; stored upper-case"),
+            ["httpPath"] = Text($"Request path starting with '/' (at most {AuditLimits.MaxHttpPathLength} characters)"),
+            ["httpStatus"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Integer,
+                Description = "HTTP status of the response",
+                Minimum = AuditLimits.MinHttpStatus.ToString(CultureInfo.InvariantCulture),
+                Maximum = AuditLimits.MaxHttpStatus.ToString(CultureInfo.InvariantCulture),
+            },
+            ["latencyMs"] = new OpenApiSchema { Type = JsonSchemaType.Number, Description = "Request duration in milliseconds", Minimum = "0" },
         };
         schema.Required = new HashSet<string> { "timestamp", "status", "actorType", "actorId", "targetType" };
         if (stored)
@@ -118,6 +138,49 @@ public static class ArgusOpenApi
         return schema;
     }
 
+    /// <summary>The filters and page bounds of <c>GET /api/audit-logs</c> (read by hand, so described here).</summary>
+    private static List<IOpenApiParameter> QueryParameters()
+    {
+        static OpenApiParameter Query(string name, string description, IOpenApiSchema schema) =>
+            new() { Name = name, In = ParameterLocation.Query, Description = description, Schema = schema };
+
+        return
+        [
+            Query("traceId", "Entries of this trace", Text("UUID", "uuid")),
+            Query("eventType", "Exact event type", Text($"At most {AuditLimits.MaxEventTypeLength} characters")),
+            Query("eventAction", "Exact action", Enum("The kind of action", WireNames.EventActions)),
+            Query("status", "Exact outcome", Enum("Outcome", WireNames.Statuses)),
+            Query("actorType", "Exact actor type", Enum("Who acted", WireNames.ActorTypes)),
+            Query("actorId", "Exact actor", Text($"At most {AuditLimits.MaxIdentifierLength} characters")),
+            Query("targetType", "Exact target type", Enum("What was acted on", WireNames.TargetTypes)),
+            Query("targetId", "Exact target", Text($"At most {AuditLimits.MaxIdentifierLength} characters")),
+            Query("source", "Exact emitting service or system", Text($"At most {AuditLimits.MaxSourceLength} characters")),
+            Query("tenantId", "Exact tenant", Text($"At most {AuditLimits.MaxTenantIdLength} characters")),
+            Query("requestId", "Exact request id", Text($"At most {AuditLimits.MaxRequestIdLength} characters")),
+            Query("ipAddress", "Client address; any spelling of the same IPv6 address matches", Text("IPv4 or IPv6 address")),
+            Query("httpMethod", "HTTP method, compared upper-case", Text("HTTP method token")),
+            Query("httpPath", "Exact request path", Text($"At most {AuditLimits.MaxHttpPathLength} characters")),
+            Query("httpStatus", "Exact HTTP status", new OpenApiSchema
+            {
+                Type = JsonSchemaType.Integer,
+                Minimum = AuditLimits.MinHttpStatus.ToString(CultureInfo.InvariantCulture),
+                Maximum = AuditLimits.MaxHttpStatus.ToString(CultureInfo.InvariantCulture),
+            }),
+            Query("since", "Inclusive lower bound on timestamp (alias startTime)", Text("RFC 3339", "date-time")),
+            Query("until", "Exclusive upper bound on timestamp (alias endTime)", Text("RFC 3339", "date-time")),
+            Query("startTime", "Alias of since", Text("RFC 3339", "date-time")),
+            Query("endTime", "Alias of until", Text("RFC 3339", "date-time")),
+            Query("limit", "Page size", new OpenApiSchema
+            {
+                Type = JsonSchemaType.Integer,
+                Minimum = "1",
+                Maximum = AuditLimits.MaxLimit.ToString(CultureInfo.InvariantCulture),
+                Default = JsonValue.Create(AuditLimits.DefaultLimit),
+            }),
+            Query("offset", "Entries to skip", new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0", Default = JsonValue.Create(0) }),
+        ];
+    }
+
     private static OpenApiSchema CloudEventSchema() => new()
     {
         Type = JsonSchemaType.Object,
@@ -126,7 +189,7 @@ public static class ArgusOpenApi
         {
             ["specversion"] = Text("Always 1.0 (the default)"),
             ["id"] = Text("Event id; with time, the idempotency key"),
-            ["source"] = Text("Producer; becomes actorId"),
+            ["source"] = Text($"Producer; becomes source (at most {AuditLimits.MaxSourceLength} characters) and actorId"),
             ["type"] = Text("Event type; becomes eventType"),
             ["subject"] = Text("Becomes targetId"),
             ["time"] = Text("Becomes timestamp (receipt time when absent)", "date-time"),

@@ -54,6 +54,26 @@ public sealed class OpenApiTests(NodeFixture fixture) : IClassFixture<NodeFixtur
         Assert.Contains("actorId", body["required"]!.AsArray().Select(n => (string?)n));
     }
 
+    [Fact]
+    public async Task Request_context_fields_and_filters_are_described()
+    {
+        var document = JsonNode.Parse(await fixture.Client.GetStringAsync("/openapi.json"))!;
+        string[] fields = ["source", "tenantId", "requestId", "ipAddress", "userAgent", "httpMethod", "httpPath", "httpStatus", "latencyMs"];
+
+        var stored = document["components"]!["schemas"]!["AuditEntry"]!["properties"]!.AsObject();
+        var request = document["paths"]!["/api/audit-logs"]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!["properties"]!.AsObject();
+        Assert.All(fields, f => Assert.True(stored.ContainsKey(f) && request.ContainsKey(f), $"{f} is not described"));
+        Assert.Equal("integer", (string?)stored["httpStatus"]!["type"]);
+        Assert.Equal("number", (string?)stored["latencyMs"]!["type"]);
+
+        var parameters = document["paths"]!["/api/audit-logs"]!["get"]!["parameters"]!.AsArray()
+            .Select(p => ((string?)p!["name"], (string?)p["in"])).ToList();
+        Assert.All(
+            ["traceId", "eventType", "status", "actorId", "since", "until", "limit", "offset",
+             "source", "tenantId", "requestId", "ipAddress", "httpMethod", "httpPath", "httpStatus"],
+            name => Assert.Contains((name, "query"), parameters));
+    }
+
     [Theory]
     [InlineData("/docs/index.html")]
     [InlineData("/v1/auditmanager/docs/index.html")]
