@@ -39,7 +39,7 @@ public static class RequestContextValues
         return address.AddressFamily switch
         {
             AddressFamily.InterNetwork => canonical == value ? value : null,
-            AddressFamily.InterNetworkV6 when value.Contains(':') => canonical,
+            AddressFamily.InterNetworkV6 => canonical,
             _ => null,
         };
     }
