@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using Argus.Client.Routing;
 using Argus.Grains.Abstractions;
-using Argus.Grains.Abstractions.Reports;
 using Argus.Grains.Abstractions.Partitioning;
+using Argus.Grains.Abstractions.Reports;
 using Argus.Grains.Abstractions.Serialization;
 using Microsoft.Extensions.Options;
 
