@@ -3,7 +3,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Argus.Grains.Abstractions;
+using Argus.Grains.Abstractions.Reports;
 using Argus.Grains.Abstractions.Serialization;
+using Argus.Grains.Abstractions.Validation;
 using Microsoft.Extensions.Options;
 
 namespace Argus.Client;
@@ -77,6 +79,53 @@ public sealed class ArgusClient(HttpClient http, IOptions<ArgusClientOptions> op
         return (await response.Content.ReadFromJsonAsync(ArgusJsonContext.Default.AuditPage, cancellationToken))!;
     }
 
+    /// <summary>The trace as a timeline: its first <paramref name="limit"/> entries, oldest first, and a summary of the whole trace; null when no entry has this trace id.</summary>
+    public async Task<TraceTimeline?> GetTraceAsync(Guid traceId, int limit = ReportLimits.DefaultTraceLimit, CancellationToken cancellationToken = default)
+    {
+        using var response = await http.GetAsync(TracePath(traceId, limit), cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        return await ReadAsync(response, ArgusJsonContext.Default.TraceTimeline, cancellationToken);
+    }
+
+    /// <summary>Counts of the entries in the query's time range: in all, and by status, event type, actor type and event action.</summary>
+    public async Task<AuditStats> GetStatsAsync(AuditStatsQuery query, CancellationToken cancellationToken = default)
+    {
+        using var response = await http.GetAsync(StatsPath(query), cancellationToken);
+        return await ReadAsync(response, ArgusJsonContext.Default.AuditStats, cancellationToken);
+    }
+
+    /// <summary>The distinct event types stored.</summary>
+    public async Task<EventTypeList> GetEventTypesAsync(CancellationToken cancellationToken = default)
+    {
+        using var response = await http.GetAsync(EventTypesPath, cancellationToken);
+        return await ReadAsync(response, ArgusJsonContext.Default.EventTypeList, cancellationToken);
+    }
+
+    internal const string EventTypesPath = "api/audit-logs/event-types";
+
+    internal static string TracePath(Guid traceId, int limit) =>
+        "api/traces/" + traceId.ToString("D") + "?limit=" + limit.ToString(CultureInfo.InvariantCulture);
+
+    internal static string StatsPath(AuditStatsQuery query)
+    {
+        var bounds = new List<string>();
+        if (query.Since is { } since)
+        {
+            bounds.Add("since=" + Uri.EscapeDataString(Rfc3339.Format(since)));
+        }
+
+        if (query.Until is { } until)
+        {
+            bounds.Add("until=" + Uri.EscapeDataString(Rfc3339.Format(until)));
+        }
+
+        return "api/audit-logs/stats" + (bounds.Count == 0 ? "" : "?" + string.Join("&", bounds));
+    }
+
     internal static string ToQueryString(AuditQuery query)
     {
         var parts = new List<string>();
@@ -119,6 +168,16 @@ public sealed class ArgusClient(HttpClient http, IOptions<ArgusClientOptions> op
         }
 
         return buffer.ToArray();
+    }
+
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ErrorAsync(response, cancellationToken);
+        }
+
+        return (await response.Content.ReadFromJsonAsync(type, cancellationToken))!;
     }
 
     private static async Task<AuditEntry> ReadEntryAsync(HttpResponseMessage response, CancellationToken cancellationToken) =>

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Argus.Client.Routing;
 using Argus.Grains.Abstractions;
 using Argus.Grains.Abstractions.Partitioning;
+using Argus.Grains.Abstractions.Reports;
 using Argus.Grains.Abstractions.Serialization;
 using Microsoft.Extensions.Options;
 
@@ -69,6 +70,32 @@ public sealed class ArgusClusterClient : IArgusCluster
         return response.StatusCode == HttpStatusCode.NotFound
             ? null
             : await response.Content.ReadFromJsonAsync(ArgusJsonContext.Default.AuditEntry, cancellationToken);
+    }
+
+    public async Task<TraceTimeline?> GetTraceAsync(Guid traceId, int limit, CancellationToken cancellationToken)
+    {
+        using var response = await ReadFromAnySiloAsync(ArgusClient.TracePath(traceId, limit), cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync(ArgusJsonContext.Default.TraceTimeline, cancellationToken);
+    }
+
+    public async Task<AuditStats> GetStatsAsync(AuditStatsQuery query, CancellationToken cancellationToken)
+    {
+        using var response = await ReadFromAnySiloAsync(ArgusClient.StatsPath(query), cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync(ArgusJsonContext.Default.AuditStats, cancellationToken))!;
+    }
+
+    public async Task<EventTypeList> GetEventTypesAsync(CancellationToken cancellationToken)
+    {
+        using var response = await ReadFromAnySiloAsync(ArgusClient.EventTypesPath, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync(ArgusJsonContext.Default.EventTypeList, cancellationToken))!;
     }
 
     /// <summary>Healthy while some silo answers healthy and every partition has an owner.</summary>

@@ -1,3 +1,5 @@
+using Argus.Grains.Abstractions.Reports;
+
 namespace Argus.Grains.Abstractions;
 
 /// <summary>
@@ -16,4 +18,13 @@ public interface IArgusCluster
 
     /// <summary>True while the cluster can accept and read entries (Postgres reachable, partitions owned).</summary>
     Task<HealthReport> CheckHealthAsync(CancellationToken cancellationToken);
+
+    /// <summary>The trace as a timeline (its first <paramref name="limit"/> entries, oldest first, and a summary of all), or null when no entry has this trace id.</summary>
+    Task<TraceTimeline?> GetTraceAsync(Guid traceId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Counts of the entries in the query's time range, in all and by status, event type, actor type and event action.</summary>
+    Task<AuditStats> GetStatsAsync(AuditStatsQuery query, CancellationToken cancellationToken);
+
+    /// <summary>The distinct event types stored.</summary>
+    Task<EventTypeList> GetEventTypesAsync(CancellationToken cancellationToken);
 }

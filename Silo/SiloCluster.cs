@@ -1,6 +1,7 @@
 using Argus.Client.Routing;
 using Argus.Grains;
 using Argus.Grains.Abstractions;
+using Argus.Grains.Abstractions.Reports;
 using Argus.Grains.Storage;
 using Argus.Grains.Streams;
 using Argus.Silo.Activations;
@@ -16,7 +17,9 @@ namespace Argus.Silo;
 /// named by the partition directory. While a partition has no owner (start-up, a crashed silo
 /// not yet replaced) or the directory is stale, the append waits for ownership to change and
 /// tries again, up to <see cref="SiloOptions.RoutingTimeout"/>; the entry's id is fixed, so no
-/// retry can store it twice. Reads go to Postgres, which holds every partition.
+/// retry can store it twice. Reads go to Postgres, which holds every partition: every
+/// acknowledged entry is committed there before its acknowledgement, so any silo answers a read,
+/// a trace or a report exactly, whoever owns the partitions.
 /// </summary>
 internal sealed class SiloCluster : IArgusCluster
 {
@@ -25,6 +28,7 @@ internal sealed class SiloCluster : IArgusCluster
     private readonly SiloProtocol forwarder;
     private readonly QueryGrain queries;
     private readonly AuditStore store;
+    private readonly AuditReportStore reports;
     private readonly PartitionStreams streams;
     private readonly SiloState state;
     private readonly TimeProvider time;
@@ -36,6 +40,7 @@ internal sealed class SiloCluster : IArgusCluster
         SiloProtocol forwarder,
         QueryGrain queries,
         AuditStore store,
+        AuditReportStore reports,
         PartitionStreams streams,
         SiloState state,
         TimeProvider time,
@@ -46,6 +51,7 @@ internal sealed class SiloCluster : IArgusCluster
         this.forwarder = forwarder;
         this.queries = queries;
         this.store = store;
+        this.reports = reports;
         this.streams = streams;
         this.state = state;
         this.time = time;
@@ -133,6 +139,15 @@ internal sealed class SiloCluster : IArgusCluster
 
     public async Task<AuditEntry?> FindAsync(Guid id, CancellationToken cancellationToken) =>
         (await store.FindAsync([id], cancellationToken)).GetValueOrDefault(id);
+
+    public Task<TraceTimeline?> GetTraceAsync(Guid traceId, int limit, CancellationToken cancellationToken) =>
+        reports.TraceAsync(traceId, limit, cancellationToken);
+
+    public Task<AuditStats> GetStatsAsync(AuditStatsQuery query, CancellationToken cancellationToken) =>
+        reports.StatsAsync(query, cancellationToken);
+
+    public Task<EventTypeList> GetEventTypesAsync(CancellationToken cancellationToken) =>
+        reports.EventTypesAsync(cancellationToken);
 
     /// <summary>Healthy while Postgres answers and every partition is owned, here or by another live silo.</summary>
     public async Task<HealthReport> CheckHealthAsync(CancellationToken cancellationToken)

@@ -20,6 +20,13 @@ internal static class ApiResponses
         return context.Response.WriteAsJsonAsync(new ErrorResponse(error, field), ArgusJsonContext.Default.ErrorResponse, JsonContentType, context.RequestAborted);
     }
 
+    /// <summary>A source-generated JSON body (the report types of <see cref="ArgusJsonContext"/>).</summary>
+    public static Task JsonAsync<T>(HttpContext context, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+    {
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        return context.Response.WriteAsJsonAsync(value, type, JsonContentType, context.RequestAborted);
+    }
+
     public static async Task EntryAsync(HttpContext context, int status, AuditEntry entry)
     {
         context.Response.StatusCode = status;

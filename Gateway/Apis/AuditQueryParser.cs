@@ -54,6 +54,49 @@ internal static class AuditQueryParser
         }
     }
 
+    /// <summary>
+    /// Only the time range (<c>since</c>/<c>startTime</c>, <c>until</c>/<c>endTime</c>), under the
+    /// same rules as <see cref="TryParse"/>: for reports over a range.
+    /// </summary>
+    public static bool TryParseTimeRange(IQueryCollection parameters, out DateTimeOffset? since, out DateTimeOffset? until, out AuditValidationException error)
+    {
+        since = until = null;
+        error = null!;
+        try
+        {
+            since = Time(parameters, "since", "startTime");
+            until = Time(parameters, "until", "endTime");
+            if (since > until)
+            {
+                throw Invalid("since", "'since' must not be later than 'until'");
+            }
+
+            return true;
+        }
+        catch (AuditValidationException e)
+        {
+            error = e;
+            return false;
+        }
+    }
+
+    /// <summary>An optional integer parameter in <c>[min, max]</c>, under the same rules as <c>limit</c> and <c>offset</c>.</summary>
+    public static bool TryParseInteger(IQueryCollection parameters, string name, int min, int max, out int? value, out AuditValidationException error)
+    {
+        value = null;
+        error = null!;
+        try
+        {
+            value = Integer(parameters, name, min, max);
+            return true;
+        }
+        catch (AuditValidationException e)
+        {
+            error = e;
+            return false;
+        }
+    }
+
     private static string? Single(IQueryCollection parameters, string name)
     {
         var values = parameters[name];

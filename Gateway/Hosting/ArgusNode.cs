@@ -46,6 +46,8 @@ public static class ArgusNode
             ? Task.CompletedTask
             : ApiResponses.ErrorAsync(context.HttpContext, context.HttpContext.Response.StatusCode, StatusMessage(context.HttpContext.Response.StatusCode)));
         app.MapAuditLogsApi();
+        app.MapAuditReportsApi();
+        app.MapTracesApi();
         app.MapOperationsApi();
         app.MapCloudEventsApi();
         app.MapArgusOpenApi();

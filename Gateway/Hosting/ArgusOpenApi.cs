@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Argus.Gateway.CloudEvents;
 using Argus.Grains.Abstractions;
+using Argus.Grains.Abstractions.Reports;
 using Argus.Grains.Abstractions.Validation;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -36,6 +37,18 @@ public static class ArgusOpenApi
                 if (context.JsonTypeInfo.Type == typeof(AuditEntry))
                 {
                     Describe(schema, stored: true);
+                }
+                else if (context.JsonTypeInfo.Type == typeof(AuditStatus))
+                {
+                    // Written by its wire name (AuditStatusJsonConverter), not as the enum's number.
+                    var status = Enum("Outcome", WireNames.Statuses);
+                    (schema.Type, schema.Enum, schema.Format, schema.Description) = (status.Type, status.Enum, null, status.Description);
+                }
+                else if (context.JsonTypeInfo.Type == typeof(AuditStats))
+                {
+                    // Omitted when the range is open on that side.
+                    schema.Required?.Remove("since");
+                    schema.Required?.Remove("until");
                 }
 
                 return Task.CompletedTask;

@@ -188,6 +188,9 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
         return actual;
     }
 
+    /// <summary>The columns <see cref="ReadEntry"/> reads, in its order: every statement that returns entries selects these.</summary>
+    internal const string EntryColumns = Columns;
+
     internal static AuditEntry ReadEntry(NpgsqlDataReader reader) => new()
     {
         Id = reader.GetGuid(0),

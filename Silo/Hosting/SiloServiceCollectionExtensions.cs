@@ -56,6 +56,7 @@ public static class SiloServiceCollectionExtensions
         });
         services.AddSingleton(sp => new LockConnectionSource(connectionString, sp.GetRequiredService<IOptions<SiloOptions>>().Value.SiloId));
         services.AddSingleton<AuditStore>();
+        services.AddSingleton<AuditReportStore>();
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<SiloState>();
         services.AddSingleton<AuditLogWriter>();

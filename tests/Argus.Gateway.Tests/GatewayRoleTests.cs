@@ -51,6 +51,56 @@ public sealed class GatewayRoleTests
     }
 
     [Fact]
+    public async Task A_gateway_serves_traces_stats_and_vocabularies_as_the_silos_do()
+    {
+        await using var cluster = await ArgusTestCluster.StartAsync(silos: 2, partitionCount: 8);
+        await using var gateway = await cluster.StartGatewayAsync();
+        var trace = Guid.NewGuid();
+        var type = "GATEWAY_" + Guid.NewGuid().ToString("N");
+        var responses = await Task.WhenAll(Enumerable.Range(0, 30).Select(async i =>
+        {
+            var body = AuditJson.Minimal($"report-via-gateway-{i % 3}", $"2024-06-01T00:00:{i:00}Z");
+            body["traceId"] = (i < 12 ? trace : Guid.NewGuid()).ToString();
+            body["eventType"] = type;
+            body["status"] = i == 5 ? "FAILURE" : "SUCCESS";
+            using var response = await gateway.Client.PostAsync("/api/audit-logs", AuditJson.Content(body));
+            return response.StatusCode;
+        }));
+        Assert.All(responses, status => Assert.Equal(HttpStatusCode.Created, status));
+
+        foreach (var path in new[]
+                 {
+                     $"/api/traces/{trace}?limit=5", "/api/audit-logs/stats?since=2024-06-01T00:00:00Z&until=2024-06-01T00:00:20Z",
+                     "/api/audit-logs/event-types", "/api/audit-logs/event-actions", "/api/audit-logs/target-types",
+                 })
+        {
+            var viaGateway = await ReadOkAsync(gateway.Client, path);
+            var viaSilo = await ReadOkAsync(cluster.Silos[1].Client, path);
+            Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(viaSilo, viaGateway), $"{path}: {viaGateway.ToJsonString()} vs {viaSilo.ToJsonString()}");
+        }
+
+        var timeline = await ReadOkAsync(gateway.Client, $"/api/traces/{trace}?limit=5");
+        Assert.Equal(12L, (long)timeline["summary"]!["entryCount"]!);
+        Assert.Equal("FAILURE", (string?)timeline["summary"]!["outcome"]);
+        Assert.Equal(5, timeline["entries"]!.AsArray().Count);
+        Assert.True((bool)timeline["truncated"]!);
+        var stats = await ReadOkAsync(gateway.Client, "/api/audit-logs/stats?since=2024-06-01T00:00:00Z&until=2024-06-01T00:00:20Z");
+        Assert.Equal(20L, (long)stats["total"]!);
+        Assert.Equal(20L, (long)stats["byEventType"]![type]!);
+        Assert.Contains(type, (await ReadOkAsync(gateway.Client, "/api/audit-logs/event-types"))["eventTypes"]!.AsArray().Select(t => (string?)t));
+        await AuditApi.AssertErrorAsync(await gateway.Client.GetAsync($"/api/traces/{Guid.NewGuid()}"), HttpStatusCode.NotFound, "traceId", messageNamesField: false);
+        await AuditApi.AssertErrorAsync(await gateway.Client.GetAsync("/api/traces/not-a-trace"), HttpStatusCode.BadRequest, "traceId");
+    }
+
+    private static async Task<System.Text.Json.Nodes.JsonObject> ReadOkAsync(HttpClient client, string path)
+    {
+        using var response = await client.GetAsync(path);
+        var body = await response.ReadObjectAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {body.ToJsonString()}");
+        return body;
+    }
+
+    [Fact]
     public async Task The_cluster_client_appends_straight_to_the_owning_silos()
     {
         await using var cluster = await ArgusTestCluster.StartAsync(silos: 2, partitionCount: 12);

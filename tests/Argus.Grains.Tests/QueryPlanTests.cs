@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Argus.Grains.Storage;
 using Npgsql;
 
 namespace Argus.Grains.Tests;
@@ -72,9 +73,64 @@ public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<Que
         AssertBackwardIndexScanWithoutSort(plan, "audit_logs_occurred");
     }
 
-    private async Task<JsonElement> ExplainAsync(string sql, params object[] parameters)
+    [Fact]
+    public async Task Trace_timeline_walks_the_trace_index_forwards_without_sorting()
     {
-        var json = await data.Database.ScalarAsync<string>("EXPLAIN (FORMAT JSON) " + sql, parameters);
+        var entries = await ExplainAsync(AuditReportStore.TraceEntriesSql, Data.SomeTrace, 1000);
+        var summary = await ExplainAsync(AuditReportStore.TraceSummarySql, Data.SomeTrace, 100);
+
+        var nodes = Nodes(entries).ToList();
+        Assert.DoesNotContain(nodes, n => n.GetProperty("Node Type").GetString() is "Sort" or "Incremental Sort");
+        Assert.Contains(nodes, n => n.GetProperty("Node Type").GetString() is "Index Scan" or "Index Only Scan"
+                                    && n.GetProperty("Scan Direction").GetString() == "Forward"
+                                    && n.GetProperty("Index Name").GetString() == "audit_logs_trace");
+        Assert.All(Scans(summary), n => Assert.Equal("audit_logs_trace", IndexOf(n)));
+        Assert.NotEmpty(Scans(summary));
+    }
+
+    [Fact]
+    public async Task Event_types_are_a_loose_scan_of_the_event_index_never_a_scan_of_the_table()
+    {
+        // ANALYZE: the step's subquery appears in the plan only once the recursion has run.
+        var plan = await ExplainAnalyzeAsync(AuditReportStore.EventTypesSql, 10_000);
+
+        var scans = Scans(plan).ToList();
+        Assert.DoesNotContain(scans, n => n.GetProperty("Node Type").GetString() == "Seq Scan");
+        Assert.All(scans, n => Assert.Equal("audit_logs_event", IndexOf(n)));
+        Assert.Equal(2, scans.Count); // the first type, then the step to the next larger one
+        Assert.Contains(Nodes(plan), n => n.GetProperty("Node Type").GetString() == "Recursive Union");
+        // One descent per distinct type (6) into the index, each reading one entry: a jump, not a walk of the rows.
+        var step = scans.Single(n => n.GetProperty("Alias").GetString() == "a");
+        Assert.Equal(6, step.GetProperty("Actual Loops").GetInt32());
+        Assert.True(step.GetProperty("Actual Rows").GetDouble() <= 1, step.ToString());
+    }
+
+    [Fact]
+    public async Task Stats_read_the_range_once_and_aggregate_every_breakdown_side_by_side()
+    {
+        var since = new DateTime(2024, 1, 1, 2, 0, 0, DateTimeKind.Utc);
+        var plan = await ExplainAsync(AuditReportStore.StatsSql(since: true, until: true), since, since.AddHours(1));
+
+        var nodes = Nodes(plan).ToList();
+        Assert.Single(Scans(plan));
+        Assert.DoesNotContain(nodes, n => n.GetProperty("Node Type").GetString() is "Sort" or "Incremental Sort");
+        Assert.Contains(nodes, n => n.TryGetProperty("Strategy", out var strategy) && strategy.GetString() is "Hashed" or "Mixed");
+    }
+
+    /// <summary>The nodes that read audit_logs (its heap or one of its indexes).</summary>
+    private static IEnumerable<JsonElement> Scans(JsonElement plan) =>
+        Nodes(plan).Where(n => n.TryGetProperty("Relation Name", out var relation) && relation.GetString() == "audit_logs");
+
+    private static string? IndexOf(JsonElement scan) =>
+        scan.TryGetProperty("Index Name", out var index) ? index.GetString() : scan.GetProperty("Node Type").GetString();
+
+    private Task<JsonElement> ExplainAsync(string sql, params object[] parameters) => ExplainWithAsync("(FORMAT JSON)", sql, parameters);
+
+    private Task<JsonElement> ExplainAnalyzeAsync(string sql, params object[] parameters) => ExplainWithAsync("(ANALYZE, FORMAT JSON)", sql, parameters);
+
+    private async Task<JsonElement> ExplainWithAsync(string options, string sql, object[] parameters)
+    {
+        var json = await data.Database.ScalarAsync<string>($"EXPLAIN {options} " + sql, parameters);
         return JsonDocument.Parse(json).RootElement[0].GetProperty("Plan").Clone();
     }
 

@@ -1,0 +1,11 @@
+namespace Argus.Grains.Abstractions.Reports;
+
+/// <summary>The entries a statistics report counts: those whose timestamp lies in <c>[Since, Until)</c> (either bound optional).</summary>
+public sealed record AuditStatsQuery
+{
+    /// <summary>Inclusive lower bound on <c>timestamp</c>.</summary>
+    public DateTimeOffset? Since { get; init; }
+
+    /// <summary>Exclusive upper bound on <c>timestamp</c>.</summary>
+    public DateTimeOffset? Until { get; init; }
+}

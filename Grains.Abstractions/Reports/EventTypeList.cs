@@ -1,0 +1,7 @@
+namespace Argus.Grains.Abstractions.Reports;
+
+/// <summary>
+/// The distinct event types stored, in ordinal order, at most
+/// <see cref="Validation.ReportLimits.MaxEventTypes"/> (<paramref name="Truncated"/> when there are more).
+/// </summary>
+public sealed record EventTypeList(IReadOnlyList<string> EventTypes, bool Truncated);
