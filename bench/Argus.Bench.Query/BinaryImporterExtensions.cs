@@ -28,4 +28,30 @@ internal static class BinaryImporterExtensions
             writer.Write(value, NpgsqlDbType.Jsonb);
         }
     }
+
+    public static void WriteNullable<T>(this NpgsqlBinaryImporter writer, T? value, NpgsqlDbType type)
+        where T : class
+    {
+        if (value is null)
+        {
+            writer.WriteNull();
+        }
+        else
+        {
+            writer.Write(value, type);
+        }
+    }
+
+    public static void WriteNullable<T>(this NpgsqlBinaryImporter writer, T? value, NpgsqlDbType type)
+        where T : struct
+    {
+        if (value is { } present)
+        {
+            writer.Write(present, type);
+        }
+        else
+        {
+            writer.WriteNull();
+        }
+    }
 }

@@ -6,7 +6,9 @@ namespace Argus.Bench.Query;
 /// <summary>
 /// A realistic, reproducible audit log (same seed, same rows): traces of 2-30 entries spread over
 /// ~30 days in time order, ~40 event types and ~10k actors with a skew (a few dominate), ~50k
-/// targets, four actions, ~5% failures, small JSON metadata. Ids are UUIDv7 of the entry's time,
+/// targets, four actions, ~5% failures, small JSON metadata; each trace within one of 200 tenants
+/// (skewed) from one client address, each entry from one of 30 sources with its own request id, and
+/// 60% of entries with HTTP method, path, status and latency. Ids are UUIDv7 of the entry's time,
 /// as Argus makes them; each trace's partition is <see cref="PartitionHash"/> of its id, and every
 /// partition gets a gap-free sequence, so Argus can append after the load.
 /// </summary>
@@ -37,6 +39,19 @@ internal sealed class EntryGenerator
 
     private const double FailureRate = 0.05;
 
+    private const int TenantCount = 200;
+
+    private const int SourceCount = 30;
+
+    private const int AddressCount = 5_000;
+
+    /// <summary>Share of entries recorded by an HTTP middleware, with method, path, status and latency.</summary>
+    private const double HttpShare = 0.6;
+
+    private static readonly string[] UserAgents = ["Mozilla/5.0", "curl/8.5.0", "argus-client/1.0", "okhttp/4.12.0", "python-requests/2.32"];
+
+    private static readonly string[] HttpMethods = ["GET", "POST", "PUT", "DELETE"];
+
     private readonly Random random;
     private readonly int partitionCount;
     private readonly long rows;
@@ -45,6 +60,11 @@ internal sealed class EntryGenerator
     private readonly double[] actionCdf = Cdf(ActionWeights);
     private readonly double[] actorCdf = Cdf(Enumerable.Range(1, ActorCount).Select(k => Math.Pow(k, -0.8)).ToArray());
     private readonly double[] targetCdf = Cdf(Enumerable.Range(1, TargetCount).Select(k => Math.Pow(k, -0.6)).ToArray());
+    private readonly double[] tenantCdf = Cdf(Enumerable.Range(1, TenantCount).Select(k => Math.Pow(k, -0.7)).ToArray());
+    private readonly string[] tenants = Enumerable.Range(0, TenantCount).Select(k => $"tenant-{k:D3}").ToArray();
+    private readonly string[] sources = Enumerable.Range(0, SourceCount).Select(k => $"urn:argus:service:svc-{k}").ToArray();
+    private readonly System.Net.IPAddress[] addresses = Enumerable.Range(0, AddressCount)
+        .Select(k => new System.Net.IPAddress(new byte[] { 10, (byte)(k >> 16), (byte)(k >> 8), (byte)k })).ToArray();
     private readonly string[] actors = Enumerable.Range(0, ActorCount).Select(ActorName).ToArray();
     private readonly string[] targets = Enumerable.Range(0, TargetCount).Select(k => k % 10 < 3 ? $"svc-{k}" : $"res-{k}").ToArray();
     private readonly string[] requestMetadata = Enumerable.Range(0, 200)
@@ -79,6 +99,9 @@ internal sealed class EntryGenerator
             var partition = PartitionHash.PartitionOf(traceId, partitionCount);
             var mainActor = Pick(actorCdf);
             var mainTarget = Pick(targetCdf);
+            var tenant = tenants[Pick(tenantCdf)];
+            var address = addresses[random.Next(AddressCount)];
+            var userAgent = UserAgents[random.Next(UserAgents.Length)];
             var time = start + (Span * ((double)produced / rows)) + TimeSpan.FromMilliseconds(random.Next(0, 1000));
             for (var i = 0; i < size; i++)
             {
@@ -101,6 +124,17 @@ internal sealed class EntryGenerator
                 entry.ResponseMetadata = failed ? failureMetadata[random.Next(failureMetadata.Length)] : """{"decision":"ALLOWED"}""";
                 entry.AdditionalMetadata = random.NextDouble() < 0.1 ? """{"region":"eu-west-1"}""" : null;
                 entry.CreatedAt = occurred.AddTicks(random.Next(1_000, 500_000));
+                entry.Source = sources[random.Next(SourceCount)];
+                entry.TenantId = tenant;
+                entry.RequestId = $"req-{random.NextInt64():x16}";
+                entry.IpAddress = address;
+                entry.UserAgent = userAgent;
+                var http = random.NextDouble() < HttpShare;
+                var action = System.Array.IndexOf(Actions, entry.EventAction);
+                entry.HttpMethod = http ? HttpMethods[action] : null;
+                entry.HttpPath = http ? $"/api/{entry.TargetType.ToLowerInvariant()}s/{entry.TargetId}" : null;
+                entry.HttpStatus = http ? (short)(failed ? (random.NextDouble() < 0.7 ? 403 : 500) : action == 1 ? 201 : 200) : null;
+                entry.LatencyMs = http ? Math.Round(random.NextDouble() * random.NextDouble() * 250, 3) : null;
                 entry.PartitionId = partition;
                 entry.Seq = ++lastSeq[partition];
                 entry.Draw = random.NextDouble();

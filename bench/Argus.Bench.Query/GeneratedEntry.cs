@@ -17,6 +17,15 @@ internal sealed class GeneratedEntry
     public string? ResponseMetadata;
     public string? AdditionalMetadata;
     public DateTime CreatedAt;
+    public string? Source;
+    public string? TenantId;
+    public string? RequestId;
+    public System.Net.IPAddress? IpAddress;
+    public string? UserAgent;
+    public string? HttpMethod;
+    public string? HttpPath;
+    public short? HttpStatus;
+    public double? LatencyMs;
     public int PartitionId;
     public long Seq;
 
