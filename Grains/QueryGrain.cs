@@ -9,6 +9,9 @@ namespace Argus.Grains;
 /// </summary>
 public sealed class QueryGrain(AuditStore store) : IQueryGrain
 {
-    public Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken) =>
-        store.QueryAsync(query, cancellationToken);
+    public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
+    {
+        var read = await store.ReadAsync(new PageRead(query, null, null, query.Offset, query.Limit, KeysOnly: false, Count: true), cancellationToken);
+        return new AuditPage(read.Logs, read.Count!.Value, query.Limit, query.Offset);
+    }
 }

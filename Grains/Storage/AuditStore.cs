@@ -1,5 +1,5 @@
-using System.Text;
 using Argus.Grains.Abstractions;
+using Argus.Grains.Abstractions.Querying;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -18,9 +18,7 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
 
     public const string PartitionSeqConstraint = "audit_logs_partition_seq";
 
-    private const string Columns =
-        "id, trace_id, occurred_at, event_type, event_action, status, actor_type, actor_id, target_type, target_id, " +
-        "request_metadata, response_metadata, additional_metadata, created_at";
+    private const string Columns = AuditQuerySql.EntryColumns;
 
     public NpgsqlDataSource DataSource => dataSource;
 
@@ -89,46 +87,44 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
         return fences;
     }
 
-    /// <summary>One page of <paramref name="query"/> and the exact number of matches, in one round trip.</summary>
-    public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
+    /// <summary>
+    /// The matches of <paramref name="read"/> (entries or keys) and, when asked, the number of all
+    /// matches, in one round trip.
+    /// </summary>
+    internal async Task<PartitionRows> ReadAsync(PageRead read, CancellationToken cancellationToken)
     {
-        var where = new StringBuilder();
-        var parameters = new List<NpgsqlParameter>();
-        AddFilter(where, parameters, "trace_id", query.TraceId);
-        AddFilter(where, parameters, "event_type", query.EventType);
-        AddFilter(where, parameters, "event_action", query.EventAction?.ToWire());
-        AddFilter(where, parameters, "status", query.Status?.ToWire());
-        AddFilter(where, parameters, "actor_type", query.ActorType?.ToWire());
-        AddFilter(where, parameters, "actor_id", query.ActorId);
-        AddFilter(where, parameters, "target_type", query.TargetType?.ToWire());
-        AddFilter(where, parameters, "target_id", query.TargetId);
-        AddRange(where, parameters, ">=", query.Since);
-        AddRange(where, parameters, "<", query.Until);
-
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
-        var page = new NpgsqlBatchCommand(
-            $"SELECT {Columns} FROM audit_logs{where} ORDER BY occurred_at DESC, id DESC " +
-            $"LIMIT ${parameters.Count + 1} OFFSET ${parameters.Count + 2}");
-        page.Parameters.AddRange(parameters.Select(p => p.Clone()).ToArray());
-        page.Parameters.Add(new NpgsqlParameter<int> { TypedValue = query.Limit });
-        page.Parameters.Add(new NpgsqlParameter<int> { TypedValue = query.Offset });
-        var count = new NpgsqlBatchCommand($"SELECT count(*) FROM audit_logs{where}");
-        count.Parameters.AddRange(parameters.ToArray());
-        batch.BatchCommands.Add(page);
-        batch.BatchCommands.Add(count);
+        batch.BatchCommands.Add(AuditQuerySql.Page(read).ToBatchCommand());
+        if (read.Count)
+        {
+            batch.BatchCommands.Add(AuditQuerySql.Count(read).ToBatchCommand());
+        }
 
-        var logs = new List<AuditEntry>(Math.Min(query.Limit, 256));
+        var logs = new List<AuditEntry>();
+        var keys = new List<OrderKey>();
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            logs.Add(ReadEntry(reader));
+            if (read.KeysOnly)
+            {
+                keys.Add(OrderKey.Of(reader.GetFieldValue<DateTime>(0), reader.GetGuid(1)));
+            }
+            else
+            {
+                logs.Add(ReadEntry(reader));
+            }
         }
 
-        await reader.NextResultAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        var total = reader.GetInt64(0);
-        return new AuditPage(logs, total, query.Limit, query.Offset);
+        long? count = null;
+        if (read.Count)
+        {
+            await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            count = reader.GetInt64(0);
+        }
+
+        return new PartitionRows(logs, keys, count);
     }
 
     public async Task PingAsync(CancellationToken cancellationToken)
@@ -189,28 +185,6 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
 
     private static int Ordinal(string[] names, string wire) =>
         WireNames.Ordinal(names, wire) ?? throw new InvalidDataException($"Stored value '{wire}' is not {WireNames.OneOf(names)}.");
-
-    private static void AddFilter<T>(StringBuilder where, List<NpgsqlParameter> parameters, string column, T? value)
-    {
-        if (value is null)
-        {
-            return;
-        }
-
-        parameters.Add(new NpgsqlParameter<T> { TypedValue = value });
-        where.Append(where.Length == 0 ? " WHERE " : " AND ").Append(column).Append(" = $").Append(parameters.Count);
-    }
-
-    private static void AddRange(StringBuilder where, List<NpgsqlParameter> parameters, string op, DateTimeOffset? bound)
-    {
-        if (bound is not { } value)
-        {
-            return;
-        }
-
-        parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = value.UtcDateTime });
-        where.Append(where.Length == 0 ? " WHERE " : " AND ").Append("occurred_at ").Append(op).Append(" $").Append(parameters.Count);
-    }
 
     private static NpgsqlParameter TextArray(List<string?> values) =>
         new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
