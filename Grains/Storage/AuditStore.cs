@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Argus.Grains.Abstractions;
 using Argus.Grains.Abstractions.Querying;
 using Npgsql;
@@ -125,6 +126,24 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
         }
 
         return new PartitionRows(logs, keys, count);
+    }
+
+    /// <summary>
+    /// The cluster's key for signing cursors: the first silo to start stores 32 random bytes, every
+    /// silo reads what is stored. Safe when silos start together: only an update that still finds
+    /// no key sets one, and the read after it sees whichever update won.
+    /// </summary>
+    public async Task<byte[]> EnsureCursorKeyAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using (var set = new NpgsqlCommand("UPDATE argus_cluster SET cursor_key = $1 WHERE cursor_key IS NULL", connection))
+        {
+            set.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = RandomNumberGenerator.GetBytes(PageCursors.KeyLength) });
+            await set.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var read = new NpgsqlCommand("SELECT cursor_key FROM argus_cluster", connection);
+        return (byte[])(await read.ExecuteScalarAsync(cancellationToken))!;
     }
 
     public async Task PingAsync(CancellationToken cancellationToken)

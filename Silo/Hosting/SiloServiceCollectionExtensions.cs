@@ -61,6 +61,7 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton<AuditLogWriter>();
         services.AddSingleton<PartitionStreams>();
         services.AddSingleton<TraceGrainDirectory>();
+        services.AddSingleton<PageCursors>();
         services.AddSingleton<QueryGrain>();
         services.AddSingleton<PartitionOwnership>();
         services.AddSingleton<SiloMembership>();
