@@ -16,7 +16,8 @@ namespace Argus.Silo;
 /// named by the partition directory. While a partition has no owner (start-up, a crashed silo
 /// not yet replaced) or the directory is stale, the append waits for ownership to change and
 /// tries again, up to <see cref="SiloOptions.RoutingTimeout"/>; the entry's id is fixed, so no
-/// retry can store it twice. Reads go to Postgres, which holds every partition.
+/// retry can store it twice. Reads go to the query grain, which asks each partition's owner and
+/// reads from Postgres whatever they do not answer.
 /// </summary>
 internal sealed class SiloCluster : IArgusCluster
 {

@@ -13,4 +13,6 @@ namespace Argus.Grains.Abstractions.Serialization;
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(VersionResponse))]
 [JsonSerializable(typeof(Partitioning.PartitionMap))]
+[JsonSerializable(typeof(Querying.PartitionQuery))]
+[JsonSerializable(typeof(Querying.PartitionRows))]
 public sealed partial class ArgusJsonContext : JsonSerializerContext;

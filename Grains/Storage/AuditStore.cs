@@ -128,6 +128,18 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
         return new PartitionRows(logs, keys, count);
     }
 
+    /// <summary>The entries of <paramref name="keys"/>, in the same order (they are stored: the keys were just read).</summary>
+    internal async Task<List<AuditEntry>> ReadEntriesAsync(IReadOnlyList<OrderKey> keys, CancellationToken cancellationToken)
+    {
+        if (keys.Count == 0)
+        {
+            return [];
+        }
+
+        var found = await FindAsync(keys.Select(k => k.Id).ToArray(), cancellationToken);
+        return keys.Select(k => found.TryGetValue(k.Id, out var entry) ? entry : throw new InvalidDataException($"entry {k.Id} vanished")).ToList();
+    }
+
     /// <summary>
     /// The cluster's key for signing cursors: the first silo to start stores 32 random bytes, every
     /// silo reads what is stored. Safe when silos start together: only an update that still finds

@@ -17,4 +17,9 @@ internal sealed record PageRead(
     int Offset,
     int Take,
     bool KeysOnly,
-    bool Count);
+    bool Count)
+{
+    /// <summary>What an owner reads for a <see cref="PartitionQuery"/>.</summary>
+    public static PageRead For(PartitionQuery query) =>
+        new(query.Filters, query.Partitions, query.After, 0, query.Take, query.KeysOnly, query.Count);
+}
