@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Argus.Grains.Abstractions;
 using Argus.Grains.Abstractions.Reports;
@@ -11,7 +12,7 @@ using Microsoft.Extensions.Options;
 namespace Argus.Client;
 
 /// <summary>
-/// Appends audit entries and reads pages over the Argus HTTP API. Every append carries an
+/// Appends audit entries and reads pages (or walks every match by cursor) over the Argus HTTP API. Every append carries an
 /// <c>Idempotency-Key</c> (the caller's, or one made per call), so retrying after a 503 or a
 /// dropped connection can never store an entry twice.
 /// </summary>
@@ -67,7 +68,10 @@ public sealed class ArgusClient(HttpClient http, IOptions<ArgusClientOptions> op
         }
     }
 
-    /// <summary>One page of entries matching <paramref name="query"/>, newest first, with the exact total.</summary>
+    /// <summary>
+    /// One page of entries matching <paramref name="query"/>, newest first, with the exact total
+    /// (unless skipped: see <see cref="AuditQuery.IncludeTotal"/>) and the next page's cursor.
+    /// </summary>
     public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
     {
         using var response = await http.GetAsync("api/audit-logs" + ToQueryString(query), cancellationToken);
@@ -126,6 +130,32 @@ public sealed class ArgusClient(HttpClient http, IOptions<ArgusClientOptions> op
         return "api/audit-logs/stats" + (bounds.Count == 0 ? "" : "?" + string.Join("&", bounds));
     }
 
+    /// <summary>
+    /// Every entry matching <paramref name="query"/>, newest first: the first page from the query's
+    /// offset or cursor, then page after page by <see cref="AuditPage.NextCursor"/>. Entries
+    /// appended meanwhile never shift the walk: each entry stored before it began is returned
+    /// exactly once, and none twice. Totals are not computed.
+    /// </summary>
+    public async IAsyncEnumerable<AuditEntry> QueryAllAsync(AuditQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var next = query with { IncludeTotal = false };
+        while (true)
+        {
+            var page = await QueryAsync(next, cancellationToken);
+            foreach (var entry in page.Logs)
+            {
+                yield return entry;
+            }
+
+            if (page.NextCursor is null)
+            {
+                yield break;
+            }
+
+            next = next with { Cursor = page.NextCursor, Offset = 0 };
+        }
+    }
+
     internal static string ToQueryString(AuditQuery query)
     {
         var parts = new List<string>();
@@ -156,6 +186,8 @@ public sealed class ArgusClient(HttpClient http, IOptions<ArgusClientOptions> op
         Add("until", query.Until is { } until ? Rfc3339.Format(until) : null);
         Add("limit", query.Limit.ToString(CultureInfo.InvariantCulture));
         Add("offset", query.Offset.ToString(CultureInfo.InvariantCulture));
+        Add("cursor", query.Cursor);
+        Add("includeTotal", query.IncludeTotal is { } includeTotal ? (includeTotal ? "true" : "false") : null);
         return "?" + string.Join("&", parts);
     }
 

@@ -5,6 +5,7 @@ using Argus.Grains.Abstractions;
 using Argus.Grains.Abstractions.Partitioning;
 using Argus.Grains.Abstractions.Reports;
 using Argus.Grains.Abstractions.Serialization;
+using Argus.Grains.Abstractions.Validation;
 using Microsoft.Extensions.Options;
 
 namespace Argus.Client;
@@ -14,7 +15,8 @@ namespace Argus.Client;
 /// from seed addresses, caches the partition map, sends each entry straight to the silo owning
 /// its partition, and on a 421 or a connection failure refreshes the map and retries, up to
 /// <see cref="ArgusClusterOptions.RoutingTimeout"/>. The entry's id is fixed by the caller before
-/// the first attempt, so no retry can store it twice. Reads go to any live silo.
+/// the first attempt, so no retry can store it twice. Reads go to any live silo, which answers them
+/// for the whole cluster and checks cursors (this client holds no key).
 /// </summary>
 public sealed class ArgusClusterClient : IArgusCluster
 {
@@ -58,9 +60,19 @@ public sealed class ArgusClusterClient : IArgusCluster
         }
     }
 
+    /// <summary>A page as any live silo answers it (the silo fans the query out and checks the cursor).</summary>
+    /// <exception cref="AuditValidationException">The silo refused the query (a cursor that is not valid for it).</exception>
+    /// <exception cref="ArgusUnavailableException">No silo could answer.</exception>
     public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
     {
         using var response = await ReadFromAnySiloAsync("api/audit-logs" + ArgusClient.ToQueryString(query), cancellationToken);
+        if (response.StatusCode == HttpStatusCode.BadRequest)
+        {
+            var refusal = await response.Content.ReadFromJsonAsync(ArgusJsonContext.Default.ErrorResponse, cancellationToken);
+            throw new AuditValidationException(refusal?.Field ?? "query", refusal?.Error ?? "Validation error: the query was refused");
+        }
+
+        response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync(ArgusJsonContext.Default.AuditPage, cancellationToken))!;
     }
 
@@ -150,8 +162,12 @@ public sealed class ArgusClusterClient : IArgusCluster
             {
                 last = e;
             }
+            catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                last = new HttpRequestException($"silo {silo} did not answer in time", e); // try the next one
+            }
         }
 
-        throw new HttpRequestException("no silo could answer the read", last);
+        throw new ArgusUnavailableException("no silo could answer the read; retry later", last);
     }
 }

@@ -1,4 +1,7 @@
 namespace Argus.Grains.Abstractions;
 
-/// <summary>One page of a query: the entries, the exact number of matches, and the page's bounds.</summary>
-public sealed record AuditPage(IReadOnlyList<AuditEntry> Logs, long Total, int Limit, int Offset);
+/// <summary>
+/// One page of a query: the entries, the exact number of matches (null when not computed), the
+/// page's bounds, and the cursor of the next page (null when no entry follows this page).
+/// </summary>
+public sealed record AuditPage(IReadOnlyList<AuditEntry> Logs, long? Total, int Limit, int Offset, string? NextCursor = null);

@@ -49,4 +49,13 @@ public sealed record AuditQuery
     public int Limit { get; init; } = AuditLimits.DefaultLimit;
 
     public int Offset { get; init; }
+
+    /// <summary>
+    /// The opaque <c>nextCursor</c> of a previous page of the same filters: the page starts right
+    /// after that page's last entry (keyset paging). Not combinable with an offset.
+    /// </summary>
+    public string? Cursor { get; init; }
+
+    /// <summary>Whether to compute the exact total; null: yes on offset pages, no on cursor pages.</summary>
+    public bool? IncludeTotal { get; init; }
 }

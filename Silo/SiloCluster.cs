@@ -17,9 +17,10 @@ namespace Argus.Silo;
 /// named by the partition directory. While a partition has no owner (start-up, a crashed silo
 /// not yet replaced) or the directory is stale, the append waits for ownership to change and
 /// tries again, up to <see cref="SiloOptions.RoutingTimeout"/>; the entry's id is fixed, so no
-/// retry can store it twice. Reads go to Postgres, which holds every partition: every
-/// acknowledged entry is committed there before its acknowledgement, so any silo answers a read,
-/// a trace or a report exactly, whoever owns the partitions.
+/// retry can store it twice. Filtered reads go to the query grain, which asks each partition's
+/// owner and reads from Postgres whatever they do not answer. Traces and reports read Postgres
+/// directly: every acknowledged entry is committed there before its acknowledgement, so any silo
+/// answers them exactly, whoever owns the partitions.
 /// </summary>
 internal sealed class SiloCluster : IArgusCluster
 {

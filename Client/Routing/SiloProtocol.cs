@@ -4,6 +4,7 @@ using System.Text.Json;
 using Argus.Grains.Abstractions;
 using System.Net.Http.Json;
 using Argus.Grains.Abstractions.Partitioning;
+using Argus.Grains.Abstractions.Querying;
 using Argus.Grains.Abstractions.Serialization;
 
 namespace Argus.Client.Routing;
@@ -12,13 +13,17 @@ namespace Argus.Client.Routing;
 /// The silos' internal HTTP contract, used by silos forwarding to one another, by gateways and by
 /// in-cluster clients. <c>POST /internal/v1/entries</c> appends an entry (id fixed, so sending it
 /// again after any failure is safe: the owner stores it once) and answers 421 when the silo does
-/// not own its partition; <c>GET /internal/v1/partitions</c> returns the partition map.
+/// not own its partition; <c>GET /internal/v1/partitions</c> returns the partition map;
+/// <c>POST /internal/v1/query</c> asks an owner for the matches in its partitions (421 when it does
+/// not own every one of them).
 /// </summary>
 public sealed class SiloProtocol(HttpClient http)
 {
     public const string EntriesPath = "/internal/v1/entries";
 
     public const string PartitionsPath = "/internal/v1/partitions";
+
+    public const string QueryPath = "/internal/v1/query";
 
     /// <summary>Scheme of a silo address served over HTTP/2 without TLS (prior knowledge), e.g. <c>h2c://10.0.0.5:3201</c>.</summary>
     public const string H2cScheme = "h2c";
@@ -113,6 +118,28 @@ public sealed class SiloProtocol(HttpClient http)
                 HttpStatusCode.TooManyRequests => AppendResult.Failed(AppendStatus.Overloaded, ReadError(text)),
                 _ => AppendResult.Failed(AppendStatus.Unavailable, ReadError(text)),
             };
+        }
+    }
+
+    /// <summary>
+    /// The owner's matches in the partitions of <paramref name="query"/>, or null when it does not
+    /// own every one of them (421), failed, or could not be reached: read them elsewhere.
+    /// Cancelling <paramref name="cancellationToken"/> (a deadline) throws.
+    /// </summary>
+    public async Task<PartitionRows?> QueryAsync(string owner, PartitionQuery query, CancellationToken cancellationToken)
+    {
+        using var request = Request(HttpMethod.Post, owner, QueryPath);
+        request.Content = JsonContent.Create(query, ArgusJsonContext.Default.PartitionQuery);
+        try
+        {
+            using var response = await http.SendAsync(request, cancellationToken);
+            return response.IsSuccessStatusCode
+                ? await response.Content.ReadFromJsonAsync(ArgusJsonContext.Default.PartitionRows, cancellationToken)
+                : null;
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return null;
         }
     }
 

@@ -53,9 +53,18 @@ internal static class ApiResponses
             }
 
             writer.WriteEndArray();
-            writer.WriteNumber("total", page.Total);
+            if (page.Total is { } total)
+            {
+                writer.WriteNumber("total", total);
+            }
+
             writer.WriteNumber("limit", page.Limit);
             writer.WriteNumber("offset", page.Offset);
+            if (page.NextCursor is { } next)
+            {
+                writer.WriteString("nextCursor", next);
+            }
+
             writer.WriteEndObject();
         }
 

@@ -31,11 +31,15 @@ public static class AuditLogsApi
             .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("", ListAsync)
             .WithSummary("Retrieve audit logs with filtering")
-            .WithDescription("Filters: traceId, eventType, eventAction, status, actorType, actorId, targetType, targetId, source, tenantId, "
-                + "requestId, ipAddress, httpMethod, httpPath, httpStatus, since/startTime, until/endTime. limit 1..1000 (default 100), "
-                + "offset >= 0. Newest first by (timestamp desc, id desc).")
+            .WithDescription("Filters: traceId, eventType, eventAction, status, actorType, actorId, targetType, targetId, source, tenantId, requestId, "
+                + "ipAddress, httpMethod, httpPath, httpStatus, since/startTime, "
+                + "until/endTime. limit 1..1000 (default 100), offset >= 0. Newest first by (timestamp desc, id desc). "
+                + "Each page carries nextCursor while more entries follow: pass it as cursor (with the same filters, no offset) "
+                + "for the next page. total is exact; it is computed on offset pages and skipped on cursor pages unless "
+                + "includeTotal=true (includeTotal=false skips it anywhere).")
             .Produces<AuditPage>(StatusCodes.Status200OK)
-            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("/{id}", GetAsync)
             .WithSummary("Fetch one audit log entry")
             .Produces<AuditEntry>(StatusCodes.Status200OK)
@@ -120,7 +124,7 @@ public static class AuditLogsApi
         }
     }
 
-    private static async Task ListAsync(HttpContext context, IArgusCluster cluster)
+    private static async Task ListAsync(HttpContext context, IArgusCluster cluster, IOptions<GatewayOptions> options)
     {
         if (!AuditQueryParser.TryParse(context.Request.Query, out var query, out var error))
         {
@@ -128,7 +132,24 @@ public static class AuditLogsApi
             return;
         }
 
-        var page = await cluster.QueryAsync(query, context.RequestAborted);
+        AuditPage page;
+        try
+        {
+            page = await cluster.QueryAsync(query, context.RequestAborted);
+        }
+        catch (AuditValidationException refused)
+        {
+            // A cursor is checked where the query runs (a silo), which may be behind this gateway.
+            await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, refused.Message, refused.Field);
+            return;
+        }
+        catch (ArgusUnavailableException unavailable)
+        {
+            await ApiResponses.ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, unavailable.Message,
+                retryAfterSeconds: options.Value.RetryAfterSeconds);
+            return;
+        }
+
         await ApiResponses.PageAsync(context, page);
     }
 

@@ -8,6 +8,7 @@ namespace Argus.Gateway.Apis;
 /// Turns <c>GET /api/audit-logs</c> query parameters into an <see cref="AuditQuery"/>, refusing
 /// anything it cannot honour with the parameter's name. An empty value counts as absent, so a
 /// client may send every filter and leave the unused ones blank; a parameter given twice is refused.
+/// A cursor is only carried along: the silo answering the query verifies it with the cluster's key.
 /// </summary>
 internal static class AuditQueryParser
 {
@@ -38,6 +39,8 @@ internal static class AuditQueryParser
                 Until = Time(parameters, "until", "endTime"),
                 Limit = Integer(parameters, "limit", 1, AuditLimits.MaxLimit) ?? AuditLimits.DefaultLimit,
                 Offset = Integer(parameters, "offset", 0, int.MaxValue) ?? 0,
+                Cursor = Text(parameters, "cursor", AuditLimits.MaxCursorLength),
+                IncludeTotal = Boolean(parameters, "includeTotal"),
             };
 
             if (query.Since is { } since && query.Until is { } until && since > until)
@@ -183,6 +186,15 @@ internal static class AuditQueryParser
             : Rfc3339.TryParse(value, out var parsed) ? parsed
             : throw Invalid(used, $"query parameter '{used}' has an invalid format, {Rfc3339.Expected}");
     }
+
+    private static bool? Boolean(IQueryCollection parameters, string name) =>
+        Single(parameters, name) switch
+        {
+            null => null,
+            "true" => true,
+            "false" => false,
+            _ => throw Invalid(name, $"query parameter '{name}' must be true or false"),
+        };
 
     private static int? Integer(IQueryCollection parameters, string name, int min, int max)
     {

@@ -191,6 +191,10 @@ public static class ArgusOpenApi
                 Default = JsonValue.Create(AuditLimits.DefaultLimit),
             }),
             Query("offset", "Entries to skip", new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0", Default = JsonValue.Create(0) }),
+            Query("cursor", "The nextCursor of the previous page (same filters, no offset): the page right after it",
+                Text($"Opaque, at most {AuditLimits.MaxCursorLength} characters")),
+            Query("includeTotal", "Count every match (default: on offset pages, not on cursor pages)",
+                new OpenApiSchema { Type = JsonSchemaType.Boolean }),
         ];
     }
 

@@ -18,4 +18,6 @@ namespace Argus.Grains.Abstractions.Serialization;
 [JsonSerializable(typeof(Reports.EventTypeList))]
 [JsonSerializable(typeof(Reports.EventActionList))]
 [JsonSerializable(typeof(Reports.TargetTypeList))]
+[JsonSerializable(typeof(Querying.PartitionQuery))]
+[JsonSerializable(typeof(Querying.PartitionRows))]
 public sealed partial class ArgusJsonContext : JsonSerializerContext;

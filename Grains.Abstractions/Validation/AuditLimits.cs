@@ -41,4 +41,7 @@ public static class AuditLimits
     public const int DefaultLimit = 100;
 
     public const int MaxLimit = 1000;
+
+    /// <summary>Bound on a <c>cursor</c> query parameter: the ones Argus issues are 66 characters.</summary>
+    public const int MaxCursorLength = 256;
 }

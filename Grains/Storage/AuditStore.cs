@@ -1,6 +1,7 @@
 using System.Net;
-using System.Text;
+using System.Security.Cryptography;
 using Argus.Grains.Abstractions;
+using Argus.Grains.Abstractions.Querying;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -19,10 +20,7 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
 
     public const string PartitionSeqConstraint = "audit_logs_partition_seq";
 
-    private const string Columns =
-        "id, trace_id, occurred_at, event_type, event_action, status, actor_type, actor_id, target_type, target_id, " +
-        "request_metadata, response_metadata, additional_metadata, created_at, " +
-        "source, tenant_id, request_id, ip_address, user_agent, http_method, http_path, http_status, latency_ms";
+    private const string Columns = AuditQuerySql.EntryColumns;
 
     public NpgsqlDataSource DataSource => dataSource;
 
@@ -101,53 +99,74 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
         return fences;
     }
 
-    /// <summary>One page of <paramref name="query"/> and the exact number of matches, in one round trip.</summary>
-    public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
+    /// <summary>
+    /// The matches of <paramref name="read"/> (entries or keys) and, when asked, the number of all
+    /// matches, in one round trip.
+    /// </summary>
+    internal async Task<PartitionRows> ReadAsync(PageRead read, CancellationToken cancellationToken)
     {
-        var where = new StringBuilder();
-        var parameters = new List<NpgsqlParameter>();
-        AddFilter(where, parameters, "trace_id", query.TraceId);
-        AddFilter(where, parameters, "event_type", query.EventType);
-        AddFilter(where, parameters, "event_action", query.EventAction?.ToWire());
-        AddFilter(where, parameters, "status", query.Status?.ToWire());
-        AddFilter(where, parameters, "actor_type", query.ActorType?.ToWire());
-        AddFilter(where, parameters, "actor_id", query.ActorId);
-        AddFilter(where, parameters, "target_type", query.TargetType?.ToWire());
-        AddFilter(where, parameters, "target_id", query.TargetId);
-        AddFilter(where, parameters, "source", query.Source);
-        AddFilter(where, parameters, "tenant_id", query.TenantId);
-        AddFilter(where, parameters, "request_id", query.RequestId);
-        AddFilter(where, parameters, "ip_address", query.IpAddress is null ? null : IPAddress.Parse(query.IpAddress));
-        AddFilter(where, parameters, "http_method", query.HttpMethod);
-        AddFilter(where, parameters, "http_path", query.HttpPath);
-        AddFilter(where, parameters, "http_status", (short?)query.HttpStatus);
-        AddRange(where, parameters, ">=", query.Since);
-        AddRange(where, parameters, "<", query.Until);
-
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
-        var page = new NpgsqlBatchCommand(
-            $"SELECT {Columns} FROM audit_logs{where} ORDER BY occurred_at DESC, id DESC " +
-            $"LIMIT ${parameters.Count + 1} OFFSET ${parameters.Count + 2}");
-        page.Parameters.AddRange(parameters.Select(p => p.Clone()).ToArray());
-        page.Parameters.Add(new NpgsqlParameter<int> { TypedValue = query.Limit });
-        page.Parameters.Add(new NpgsqlParameter<int> { TypedValue = query.Offset });
-        var count = new NpgsqlBatchCommand($"SELECT count(*) FROM audit_logs{where}");
-        count.Parameters.AddRange(parameters.ToArray());
-        batch.BatchCommands.Add(page);
-        batch.BatchCommands.Add(count);
+        batch.BatchCommands.Add(AuditQuerySql.Page(read).ToBatchCommand());
+        if (read.Count)
+        {
+            batch.BatchCommands.Add(AuditQuerySql.Count(read).ToBatchCommand());
+        }
 
-        var logs = new List<AuditEntry>(Math.Min(query.Limit, 256));
+        var logs = new List<AuditEntry>();
+        var keys = new List<OrderKey>();
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            logs.Add(ReadEntry(reader));
+            if (read.KeysOnly)
+            {
+                keys.Add(OrderKey.Of(reader.GetFieldValue<DateTime>(0), reader.GetGuid(1)));
+            }
+            else
+            {
+                logs.Add(ReadEntry(reader));
+            }
         }
 
-        await reader.NextResultAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        var total = reader.GetInt64(0);
-        return new AuditPage(logs, total, query.Limit, query.Offset);
+        long? count = null;
+        if (read.Count)
+        {
+            await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            count = reader.GetInt64(0);
+        }
+
+        return new PartitionRows(logs, keys, count);
+    }
+
+    /// <summary>The entries of <paramref name="keys"/>, in the same order (they are stored: the keys were just read).</summary>
+    internal async Task<List<AuditEntry>> ReadEntriesAsync(IReadOnlyList<OrderKey> keys, CancellationToken cancellationToken)
+    {
+        if (keys.Count == 0)
+        {
+            return [];
+        }
+
+        var found = await FindAsync(keys.Select(k => k.Id).ToArray(), cancellationToken);
+        return keys.Select(k => found.TryGetValue(k.Id, out var entry) ? entry : throw new InvalidDataException($"entry {k.Id} vanished")).ToList();
+    }
+
+    /// <summary>
+    /// The cluster's key for signing cursors: the first silo to start stores 32 random bytes, every
+    /// silo reads what is stored. Safe when silos start together: only an update that still finds
+    /// no key sets one, and the read after it sees whichever update won.
+    /// </summary>
+    public async Task<byte[]> EnsureCursorKeyAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using (var set = new NpgsqlCommand("UPDATE argus_cluster SET cursor_key = $1 WHERE cursor_key IS NULL", connection))
+        {
+            set.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = RandomNumberGenerator.GetBytes(PageCursors.KeyLength) });
+            await set.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var read = new NpgsqlCommand("SELECT cursor_key FROM argus_cluster", connection);
+        return (byte[])(await read.ExecuteScalarAsync(cancellationToken))!;
     }
 
     public async Task PingAsync(CancellationToken cancellationToken)
@@ -222,28 +241,6 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
 
     private static int Ordinal(string[] names, string wire) =>
         WireNames.Ordinal(names, wire) ?? throw new InvalidDataException($"Stored value '{wire}' is not {WireNames.OneOf(names)}.");
-
-    private static void AddFilter<T>(StringBuilder where, List<NpgsqlParameter> parameters, string column, T? value)
-    {
-        if (value is null)
-        {
-            return;
-        }
-
-        parameters.Add(new NpgsqlParameter<T> { TypedValue = value });
-        where.Append(where.Length == 0 ? " WHERE " : " AND ").Append(column).Append(" = $").Append(parameters.Count);
-    }
-
-    private static void AddRange(StringBuilder where, List<NpgsqlParameter> parameters, string op, DateTimeOffset? bound)
-    {
-        if (bound is not { } value)
-        {
-            return;
-        }
-
-        parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = value.UtcDateTime });
-        where.Append(where.Length == 0 ? " WHERE " : " AND ").Append("occurred_at ").Append(op).Append(" $").Append(parameters.Count);
-    }
 
     private static NpgsqlParameter TextArray(List<string?> values) =>
         new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };

@@ -62,6 +62,8 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton<AuditLogWriter>();
         services.AddSingleton<PartitionStreams>();
         services.AddSingleton<TraceGrainDirectory>();
+        services.AddSingleton<PageCursors>();
+        services.AddSingleton<IQueryPeers, QueryPeers>();
         services.AddSingleton<QueryGrain>();
         services.AddSingleton<PartitionOwnership>();
         services.AddSingleton<SiloMembership>();

@@ -1,3 +1,4 @@
+using Argus.Grains;
 using Argus.Grains.Storage;
 using Argus.Grains.Streams;
 using Argus.Silo.Options;
@@ -9,12 +10,13 @@ namespace Argus.Silo.Hosting;
 
 /// <summary>
 /// First thing a silo does: bring the schema up to date, learn the cluster's partition count
-/// and create the partition streams. Runs to completion before anything else starts.
+/// and its cursor key, and create the partition streams. Runs to completion before anything else starts.
 /// </summary>
 internal sealed partial class SiloStartup(
     SchemaMigrator migrator,
     AuditStore store,
     PartitionStreams streams,
+    PageCursors cursors,
     SiloState state,
     IOptions<SiloOptions> options,
     TimeProvider time,
@@ -31,6 +33,7 @@ internal sealed partial class SiloStartup(
             {
                 await migrator.MigrateAsync(cancellationToken);
                 partitions = await store.EnsureClusterAsync(configured, cancellationToken);
+                cursors.UseKey(await store.EnsureCursorKeyAsync(cancellationToken));
                 break;
             }
             catch (Exception e) when (e is Npgsql.NpgsqlException { IsTransient: true } or System.Net.Sockets.SocketException or TimeoutException)

@@ -22,6 +22,12 @@ public sealed class SiloOptions
     /// <summary>How long an append waits for its partition to be owned (after a lost lock, at start-up) before it fails.</summary>
     public TimeSpan RoutingTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a silo answering a query waits for another owner's part of it; past it, it reads
+    /// that owner's partitions from Postgres itself.
+    /// </summary>
+    public TimeSpan QueryTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How often this silo writes its heartbeat to the membership table.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -53,6 +59,7 @@ public sealed class SiloOptions
         }
 
         if (TraceGrainIdleTimeout <= TimeSpan.Zero || OwnershipCheckInterval <= TimeSpan.Zero || RoutingTimeout <= TimeSpan.Zero
+            || QueryTimeout <= TimeSpan.Zero
             || HeartbeatInterval <= TimeSpan.Zero)
         {
             yield return $"{Section}: timeouts and intervals must be positive.";

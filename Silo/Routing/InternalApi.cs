@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Text.Json;
 using Argus.Grains.Abstractions;
 using Argus.Client.Routing;
+using Argus.Grains;
+using Argus.Grains.Abstractions.Querying;
 using Argus.Grains.Abstractions.Serialization;
 using Argus.Grains.Streams;
 using Microsoft.AspNetCore.Builder;
@@ -13,7 +15,8 @@ namespace Argus.Silo.Routing;
 /// <summary>
 /// Silo-to-silo calls. An entry forwarded here is appended only if this silo owns its
 /// partition; otherwise 421 Misdirected Request tells the sender to refresh its map. Nothing is
-/// forwarded again from here, so a stale map can never make entries bounce between silos.
+/// forwarded again from here, so a stale map can never make entries bounce between silos. A query
+/// for some partitions is answered from Postgres only if this silo owns all of them (else 421).
 /// </summary>
 public static class InternalApi
 {
@@ -23,7 +26,49 @@ public static class InternalApi
         app.MapGet(SiloProtocol.PartitionsPath, async (PartitionDirectory directory, PartitionStreams streams, CancellationToken cancellationToken) =>
                 TypedResults.Json(await directory.ReadMapAsync(streams.PartitionCount, cancellationToken), ArgusJsonContext.Default.PartitionMap))
             .ExcludeFromDescription();
+        app.MapPost(SiloProtocol.QueryPath, QueryAsync).ExcludeFromDescription();
         return app;
+    }
+
+    private static async Task QueryAsync(HttpContext context, QueryGrain queries)
+    {
+        PartitionQuery? query;
+        try
+        {
+            query = await context.Request.ReadFromJsonAsync(ArgusJsonContext.Default.PartitionQuery, context.RequestAborted);
+        }
+        catch (JsonException)
+        {
+            query = null;
+        }
+
+        if (query is null || query.Take is < 1 or > QueryGrain.MaxMergedKeys || query.Partitions.Count != query.Partitions.Distinct().Count())
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await context.Response.WriteAsJsonAsync(new ErrorResponse("malformed partition query"), ArgusJsonContext.Default.ErrorResponse);
+            return;
+        }
+
+        PartitionRows? rows;
+        try
+        {
+            rows = await queries.ReadOwnedAsync(query, context.RequestAborted);
+        }
+        catch (Exception e) when (Grains.Storage.StorageFailures.IsUnavailable(e))
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            await context.Response.WriteAsJsonAsync(new ErrorResponse("Postgres is unreachable: " + e.Message), ArgusJsonContext.Default.ErrorResponse);
+            return;
+        }
+
+        if (rows is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status421MisdirectedRequest;
+            await context.Response.WriteAsJsonAsync(new ErrorResponse("this silo does not own every partition asked for"), ArgusJsonContext.Default.ErrorResponse);
+            return;
+        }
+
+        await context.Response.WriteAsJsonAsync(rows, ArgusJsonContext.Default.PartitionRows);
     }
 
     private static async Task AppendAsync(HttpContext context, SiloCluster cluster)

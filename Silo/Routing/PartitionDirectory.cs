@@ -14,12 +14,16 @@ internal sealed class PartitionDirectory(NpgsqlDataSource dataSource, TimeProvid
     private volatile Snapshot? current;
 
     /// <summary>The address of the silo owning <paramref name="partition"/>, or null when no live silo owns it.</summary>
-    public async ValueTask<string?> OwnerOfAsync(int partition, CancellationToken cancellationToken)
+    public async ValueTask<string?> OwnerOfAsync(int partition, CancellationToken cancellationToken) =>
+        (await OwnersAsync(cancellationToken)).GetValueOrDefault(partition);
+
+    /// <summary>Partition -> address of the live silo owning it (cached like <see cref="OwnerOfAsync"/>); a partition absent has no live owner.</summary>
+    public async ValueTask<IReadOnlyDictionary<int, string>> OwnersAsync(CancellationToken cancellationToken)
     {
         var snapshot = current is { } cached && time.GetElapsedTime(cached.ReadAt) <= MaxAge
             ? cached
             : await ReadAsync(cancellationToken);
-        return snapshot.Owners.GetValueOrDefault(partition);
+        return snapshot.Owners;
     }
 
     /// <summary>Partitions that no live silo owns right now.</summary>

@@ -130,4 +130,44 @@ public sealed class ClientTests(NodeFixture fixture) : IClassFixture<NodeFixture
         Assert.Equal(HttpStatusCode.BadRequest, error.StatusCode);
         Assert.Equal("limit", error.Field);
     }
+
+    [Fact]
+    public async Task QueryAll_follows_the_cursors_through_every_match()
+    {
+        var client = Client();
+        var actor = "client-walk-" + Guid.NewGuid().ToString("N");
+        var stored = new List<AuditEntry>();
+        for (var i = 0; i < 23; i++)
+        {
+            stored.Add(await client.AppendAsync(new AuditEntry
+            {
+                Id = Guid.Empty,
+                Timestamp = new DateTimeOffset(2024, 9, 1, 0, 0, i % 4, TimeSpan.Zero),
+                Status = AuditStatus.Success,
+                ActorType = ActorType.Service,
+                ActorId = actor,
+                TargetType = TargetType.Resource,
+            }));
+        }
+
+        var walked = new List<Guid>();
+        await foreach (var entry in client.QueryAllAsync(new AuditQuery { ActorId = actor, Limit = 5 }))
+        {
+            walked.Add(entry.Id);
+        }
+
+        var oneBigPage = await client.QueryAsync(new AuditQuery { ActorId = actor, Limit = 1000 });
+        Assert.Equal(oneBigPage.Logs.Select(e => e.Id), walked);
+        Assert.Equal(stored.Select(e => e.Id).Order(), walked.Order());
+        Assert.Null(oneBigPage.NextCursor);
+    }
+
+    [Fact]
+    public async Task A_cursor_refused_by_Argus_surfaces_naming_the_cursor()
+    {
+        var error = await Assert.ThrowsAsync<ArgusClientException>(() => Client().QueryAsync(new AuditQuery { Cursor = "forged" }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, error.StatusCode);
+        Assert.Equal("cursor", error.Field);
+    }
 }

@@ -1,150 +1,159 @@
 using System.Text.Json;
+using Argus.Grains.Abstractions.Querying;
 using Argus.Grains.Storage;
 using Npgsql;
 
 namespace Argus.Grains.Tests;
 
 /// <summary>
-/// A first page is an index-ordered top-k: Postgres walks an index backwards and stops after the
-/// page, instead of sorting every match. Checked with EXPLAIN on a table with realistic statistics.
+/// The statements Argus runs, as <see cref="AuditQuerySql"/> builds them, EXPLAINed on a table
+/// with realistic statistics: a page (first, after a cursor, for some partitions, keys only) is
+/// an index walked backwards that stops after the page, never a sort of every match; a count
+/// reads an index alone, not the table, where the index covers its conditions.
 /// </summary>
 public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<QueryPlanTests.Data>
 {
-    private const string Columns =
-        "id, trace_id, occurred_at, event_type, event_action, status, actor_type, actor_id, target_type, target_id, " +
-        "request_metadata, response_metadata, additional_metadata, created_at, " +
-        "source, tenant_id, request_id, ip_address, user_agent, http_method, http_path, http_status, latency_ms";
+    /// <summary>An entry in the middle of the table: a cursor's position.</summary>
+    private static readonly OrderKey Middle = OrderKey.Of(new DateTime(2024, 1, 1, 5, 33, 20, DateTimeKind.Utc), Guid.Parse("01890000-0000-7000-8000-000000000000"));
 
-    private const string Order = " ORDER BY occurred_at DESC, id DESC LIMIT 100";
-
-    [Fact]
-    public async Task Trace_page_walks_the_trace_index_backwards_without_sorting()
+    /// <summary>Filters and the indexes whose order may serve them: their own, or the time index with the filter applied on the way.</summary>
+    public static TheoryData<string, string[]> Filters => new()
     {
-        var plan = await ExplainAsync($"SELECT {Columns} FROM audit_logs WHERE trace_id = $1{Order}", Data.SomeTrace);
+        { "", ["audit_logs_occurred"] },
+        { "trace", ["audit_logs_trace"] },
+        { "event_type", ["audit_logs_event", "audit_logs_occurred"] },
+        { "actor_id", ["audit_logs_actor", "audit_logs_occurred"] },
+        { "target_id", ["audit_logs_target", "audit_logs_occurred"] },
+        { "status", ["audit_logs_status", "audit_logs_occurred"] },
+        { "actor_id+event_action", ["audit_logs_actor", "audit_logs_occurred"] },
+        { "since", ["audit_logs_occurred"] },
+        { "tenant", ["audit_logs_tenant"] },
+        { "tenant+status", ["audit_logs_tenant"] },
+        { "request", ["audit_logs_request"] },
+        { "ip", ["audit_logs_ip"] },
+    };
 
-        AssertBackwardIndexScanWithoutSort(plan, "audit_logs_trace");
+    [Theory]
+    [MemberData(nameof(Filters))]
+    public async Task A_first_page_walks_an_index_backwards_and_stops(string filter, string[] indexes)
+    {
+        var plan = await ExplainAsync(AuditQuerySql.Page(Read(filter)));
+
+        AssertTopK(plan, indexes);
+    }
+
+    [Theory]
+    [MemberData(nameof(Filters))]
+    public async Task A_cursor_page_starts_at_the_cursor_on_the_same_index(string filter, string[] indexes)
+    {
+        var plan = await ExplainAsync(AuditQuerySql.Page(Read(filter) with { After = Middle }));
+
+        var scan = AssertTopK(plan, indexes);
+        // The position bounds the index walk itself (an index condition), not a filter on rows already read.
+        Assert.Contains("occurred_at", scan.GetProperty("Index Cond").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Filters))]
+    public async Task A_page_of_some_partitions_walks_the_same_index(string filter, string[] indexes)
+    {
+        var plan = await ExplainAsync(AuditQuerySql.Page(Read(filter) with { Partitions = [1, 4, 6] }));
+
+        AssertTopK(plan, indexes);
+    }
+
+    [Theory]
+    [MemberData(nameof(Filters))]
+    public async Task A_page_of_keys_for_a_merge_walks_the_same_index(string filter, string[] indexes)
+    {
+        var plan = await ExplainAsync(AuditQuerySql.Page(Read(filter) with { Partitions = [0, 3, 5], After = Middle, KeysOnly = true }));
+
+        AssertTopK(plan, indexes);
     }
 
     [Fact]
-    public async Task Event_type_page_walks_an_index_backwards_without_sorting()
+    public void The_page_of_a_node_owning_every_partition_is_the_plain_statement()
     {
-        var plan = await ExplainAsync($"SELECT {Columns} FROM audit_logs WHERE event_type = $1{Order}", "USER_MANAGEMENT");
+        var sql = AuditQuerySql.Page(Read("event_type"));
 
-        AssertBackwardIndexScanWithoutSort(plan, "audit_logs_event", "audit_logs_occurred");
+        Assert.Equal(
+            "SELECT " + AuditQuerySql.EntryColumns + " FROM audit_logs WHERE event_type = $1 ORDER BY occurred_at DESC, id DESC LIMIT $2 OFFSET $3",
+            sql.Text);
+        Assert.Equal(["USER_MANAGEMENT", 101, 0], sql.Parameters.Select(p => p.Value));
     }
 
-    [Fact]
-    public async Task Tenant_page_walks_the_tenant_index_backwards_without_sorting()
+    [Theory]
+    [InlineData("", null)]
+    [InlineData("trace", "audit_logs_trace")]
+    [InlineData("event_type", "audit_logs_event")]
+    [InlineData("actor_id", "audit_logs_actor")]
+    [InlineData("target_id", "audit_logs_target")]
+    [InlineData("status", "audit_logs_status")]
+    [InlineData("since", "audit_logs_occurred")]
+    [InlineData("tenant", "audit_logs_tenant")]
+    public async Task A_count_reads_an_index_alone(string filter, string? index)
     {
-        var plan = await ExplainAsync($"SELECT {Columns} FROM audit_logs WHERE tenant_id = $1{Order}", "tenant-3");
+        var sql = AuditQuerySql.Count(Read(filter));
+        Assert.DoesNotContain("ORDER", sql.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("LIMIT", sql.Text, StringComparison.Ordinal);
 
-        AssertBackwardIndexScanWithoutSort(plan, "audit_logs_tenant");
-    }
-
-    [Fact]
-    public async Task Tenant_and_status_page_walks_the_tenant_index_backwards_without_sorting()
-    {
-        var plan = await ExplainAsync($"SELECT {Columns} FROM audit_logs WHERE tenant_id = $1 AND status = $2{Order}", "tenant-3", "SUCCESS");
-
-        AssertBackwardIndexScanWithoutSort(plan, "audit_logs_tenant");
-    }
-
-    [Fact]
-    public async Task Request_page_walks_the_request_index_backwards_without_sorting()
-    {
-        var plan = await ExplainAsync($"SELECT {Columns} FROM audit_logs WHERE request_id = $1{Order}", "req-123");
-
-        AssertBackwardIndexScanWithoutSort(plan, "audit_logs_request");
-    }
-
-    [Fact]
-    public async Task Ip_address_page_walks_the_ip_index_backwards_without_sorting()
-    {
-        var plan = await ExplainAsync($"SELECT {Columns} FROM audit_logs WHERE ip_address = $1{Order}", System.Net.IPAddress.Parse("10.0.0.42"));
-
-        AssertBackwardIndexScanWithoutSort(plan, "audit_logs_ip");
-    }
-
-    [Fact]
-    public async Task Unfiltered_page_walks_the_time_index_backwards_without_sorting()
-    {
-        var plan = await ExplainAsync($"SELECT {Columns} FROM audit_logs{Order}");
-
-        AssertBackwardIndexScanWithoutSort(plan, "audit_logs_occurred");
-    }
-
-    [Fact]
-    public async Task Trace_timeline_walks_the_trace_index_forwards_without_sorting()
-    {
-        var entries = await ExplainAsync(AuditReportStore.TraceEntriesSql, Data.SomeTrace, 1000);
-        var summary = await ExplainAsync(AuditReportStore.TraceSummarySql, Data.SomeTrace, 100);
-
-        var nodes = Nodes(entries).ToList();
-        Assert.DoesNotContain(nodes, n => n.GetProperty("Node Type").GetString() is "Sort" or "Incremental Sort");
-        Assert.Contains(nodes, n => n.GetProperty("Node Type").GetString() is "Index Scan" or "Index Only Scan"
-                                    && n.GetProperty("Scan Direction").GetString() == "Forward"
-                                    && n.GetProperty("Index Name").GetString() == "audit_logs_trace");
-        Assert.All(Scans(summary), n => Assert.Equal("audit_logs_trace", IndexOf(n)));
-        Assert.NotEmpty(Scans(summary));
-    }
-
-    [Fact]
-    public async Task Event_types_are_a_loose_scan_of_the_event_index_never_a_scan_of_the_table()
-    {
-        // ANALYZE: the step's subquery appears in the plan only once the recursion has run.
-        var plan = await ExplainAnalyzeAsync(AuditReportStore.EventTypesSql, 10_000);
-
-        var scans = Scans(plan).ToList();
-        Assert.DoesNotContain(scans, n => n.GetProperty("Node Type").GetString() == "Seq Scan");
-        Assert.All(scans, n => Assert.Equal("audit_logs_event", IndexOf(n)));
-        Assert.Equal(2, scans.Count); // the first type, then the step to the next larger one
-        Assert.Contains(Nodes(plan), n => n.GetProperty("Node Type").GetString() == "Recursive Union");
-        // One descent per distinct type (6) into the index, each reading one entry: a jump, not a walk of the rows.
-        var step = scans.Single(n => n.GetProperty("Alias").GetString() == "a");
-        Assert.Equal(6, step.GetProperty("Actual Loops").GetInt32());
-        Assert.True(step.GetProperty("Actual Rows").GetDouble() <= 1, step.ToString());
-    }
-
-    [Fact]
-    public async Task Stats_read_the_range_once_and_aggregate_every_breakdown_side_by_side()
-    {
-        var since = new DateTime(2024, 1, 1, 2, 0, 0, DateTimeKind.Utc);
-        var plan = await ExplainAsync(AuditReportStore.StatsSql(since: true, until: true), since, since.AddHours(1));
+        var plan = await ExplainAsync(sql, analyze: true);
 
         var nodes = Nodes(plan).ToList();
-        Assert.Single(Scans(plan));
-        Assert.DoesNotContain(nodes, n => n.GetProperty("Node Type").GetString() is "Sort" or "Incremental Sort");
-        Assert.Contains(nodes, n => n.TryGetProperty("Strategy", out var strategy) && strategy.GetString() is "Hashed" or "Mixed");
+        Assert.DoesNotContain(nodes, n => Type(n) is "Sort" or "Incremental Sort" or "Limit");
+        var scan = Assert.Single(nodes, n => n.TryGetProperty("Index Name", out _));
+        Assert.True(Type(scan) == "Index Only Scan" && (index is null || scan.GetProperty("Index Name").GetString() == index), plan.ToString());
+        Assert.Equal(0, scan.GetProperty("Heap Fetches").GetInt64());
+        Assert.True(scan.GetProperty("Actual Rows").GetDouble() > 0, plan.ToString());
     }
 
-    /// <summary>The nodes that read audit_logs (its heap or one of its indexes).</summary>
-    private static IEnumerable<JsonElement> Scans(JsonElement plan) =>
-        Nodes(plan).Where(n => n.TryGetProperty("Relation Name", out var relation) && relation.GetString() == "audit_logs");
+    private static PageRead Read(string filter) => new(
+        filter switch
+        {
+            "trace" => new AuditQuery { TraceId = Data.SomeTrace },
+            "event_type" => new AuditQuery { EventType = "USER_MANAGEMENT" },
+            "actor_id" => new AuditQuery { ActorId = "actor-3" },
+            "target_id" => new AuditQuery { TargetId = "target-3" },
+            "status" => new AuditQuery { Status = AuditStatus.Failure },
+            "actor_id+event_action" => new AuditQuery { ActorId = "actor-3", EventAction = EventAction.Read },
+            "since" => new AuditQuery { Since = new DateTimeOffset(2024, 1, 1, 2, 0, 0, TimeSpan.Zero) },
+            "tenant" => new AuditQuery { TenantId = "tenant-3" },
+            "tenant+status" => new AuditQuery { TenantId = "tenant-3", Status = AuditStatus.Success },
+            "request" => new AuditQuery { RequestId = "req-123" },
+            "ip" => new AuditQuery { IpAddress = "10.0.0.42" },
+            _ => new AuditQuery(),
+        },
+        Partitions: null,
+        After: null,
+        Offset: 0,
+        Take: 101,
+        KeysOnly: false,
+        Count: false);
 
-    private static string? IndexOf(JsonElement scan) =>
-        scan.TryGetProperty("Index Name", out var index) ? index.GetString() : scan.GetProperty("Node Type").GetString();
-
-    private Task<JsonElement> ExplainAsync(string sql, params object[] parameters) => ExplainWithAsync("(FORMAT JSON)", sql, parameters);
-
-    private Task<JsonElement> ExplainAnalyzeAsync(string sql, params object[] parameters) => ExplainWithAsync("(ANALYZE, FORMAT JSON)", sql, parameters);
-
-    private async Task<JsonElement> ExplainWithAsync(string options, string sql, object[] parameters)
+    /// <summary>A Limit over a backward scan of one of <paramref name="indexes"/>, with no sort anywhere; returns the scan.</summary>
+    private static JsonElement AssertTopK(JsonElement plan, string[] indexes)
     {
-        var json = await data.Database.ScalarAsync<string>($"EXPLAIN {options} " + sql, parameters);
+        var nodes = Nodes(plan).ToList();
+        Assert.True(Type(plan) == "Limit", plan.ToString());
+        Assert.DoesNotContain(nodes, n => Type(n) is "Sort" or "Incremental Sort");
+        var scans = nodes.Where(n => Type(n) is "Index Scan" or "Index Only Scan").ToList();
+        var scan = Assert.Single(scans);
+        Assert.True(
+            scan.GetProperty("Scan Direction").GetString() == "Backward" && indexes.Contains(scan.GetProperty("Index Name").GetString()),
+            plan.ToString());
+        return scan;
+    }
+
+    private async Task<JsonElement> ExplainAsync(AuditSql sql, bool analyze = false)
+    {
+        await using var connection = new NpgsqlConnection(data.Database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = (sql with { Text = (analyze ? "EXPLAIN (ANALYZE, FORMAT JSON) " : "EXPLAIN (FORMAT JSON) ") + sql.Text }).ToCommand(connection);
+        var json = (string)(await command.ExecuteScalarAsync())!;
         return JsonDocument.Parse(json).RootElement[0].GetProperty("Plan").Clone();
     }
 
-    private static void AssertBackwardIndexScanWithoutSort(JsonElement plan, params string[] indexes)
-    {
-        var nodes = Nodes(plan).ToList();
-        var described = plan.ToString();
-        Assert.DoesNotContain(nodes, n => n.GetProperty("Node Type").GetString() is "Sort" or "Incremental Sort");
-        Assert.Contains(nodes, n =>
-            n.GetProperty("Node Type").GetString() is "Index Scan" or "Index Only Scan"
-            && n.GetProperty("Scan Direction").GetString() == "Backward"
-            && indexes.Contains(n.GetProperty("Index Name").GetString()));
-        Assert.True(nodes.Count > 0, described);
-    }
+    private static string? Type(JsonElement node) => node.GetProperty("Node Type").GetString();
 
     private static IEnumerable<JsonElement> Nodes(JsonElement node)
     {
@@ -158,7 +167,11 @@ public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<Que
         }
     }
 
-    /// <summary>20,000 plausible rows (2,000 traces of 10, a handful of event types, 200 actors, a quarter with request context), analysed.</summary>
+    /// <summary>
+    /// 40,000 plausible rows (4,000 traces of 10, a handful of event types, 5 busy actors, 7
+    /// targets), vacuumed and analysed: each filter matches thousands of rows, as in production,
+    /// where sorting them all for one page would cost.
+    /// </summary>
     public sealed class Data : IAsyncLifetime
     {
         public static readonly Guid SomeTrace = Guid.Parse("00000000-0000-4000-8000-0000000003e7");
@@ -170,7 +183,11 @@ public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<Que
         public async Task InitializeAsync()
         {
             await database.InitializeAsync();
+
+            // A synchronous commit: VACUUM marks pages all-visible only once the inserting commit is
+            // flushed, and the test server commits asynchronously by default.
             await Database.ExecuteAsync($"""
+                SET synchronous_commit = on;
                 INSERT INTO audit_logs (id, trace_id, occurred_at, event_type, event_action, status, actor_type, actor_id,
                                         target_type, target_id, request_metadata, response_metadata, created_at, partition_id, seq,
                                         tenant_id, source, request_id, ip_address, user_agent, http_method, http_path, http_status, latency_ms)
@@ -181,15 +198,15 @@ public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<Que
                        (ARRAY['CREATE', 'READ', 'UPDATE', 'DELETE'])[1 + g % 4],
                        CASE WHEN g % 13 = 0 THEN 'FAILURE' ELSE 'SUCCESS' END,
                        (ARRAY['SERVICE', 'ADMIN', 'MEMBER', 'SYSTEM'])[1 + g % 4],
-                       'actor-' || (g % 200),
+                       'actor-' || (g % 5),
                        (ARRAY['SERVICE', 'RESOURCE'])[1 + g % 2],
-                       'target-' || (g % 1000),
+                       'target-' || (g % 7),
                        jsonb_build_object('schemaId', 'schema-' || (g % 50), 'requestedFields', jsonb_build_array('name', 'address')),
                        jsonb_build_object('decision', 'ALLOWED', 'fieldsReturned', g % 5),
                        timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second' + interval '5 milliseconds',
                        g % {MigratedDatabase.PartitionCount},
                        g,
-                       -- A quarter of the entries come through a tenant-aware API (5 tenants of 1,000
+                       -- A quarter of the entries come through a tenant-aware API (5 tenants of 2,000
                        -- entries); those carry the HTTP context, each request id on 5 of them (a fan-out).
                        CASE WHEN g % 4 = 0 THEN 'tenant-' || (g / 4 % 5) END,
                        CASE WHEN g % 4 = 0 THEN 'urn:api-' || (g % 3) END,
@@ -200,9 +217,11 @@ public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<Que
                        CASE WHEN g % 4 = 0 THEN '/v1/records/' || (g % 500) END,
                        CASE WHEN g % 4 = 0 THEN (ARRAY[200, 200, 200, 201, 404, 500])[1 + g / 4 % 6] END,
                        CASE WHEN g % 4 = 0 THEN (g % 900) / 3.0 END
-                FROM generate_series(0, 19999) AS g
+                FROM generate_series(0, 39999) AS g
                 """);
-            await Database.ExecuteAsync("ANALYZE audit_logs");
+            // Vacuumed as autovacuum would leave it: the visibility map lets an index answer a count alone.
+            await Database.ExecuteAsync("VACUUM ANALYZE audit_logs");
+            Assert.Equal(0, await Database.ScalarAsync<int>("SELECT relpages - relallvisible FROM pg_class WHERE relname = 'audit_logs'"));
         }
 
         public Task DisposeAsync() => database.DisposeAsync();

@@ -339,6 +339,23 @@ public sealed class StorageTests(MigratedDatabase db) : IClassFixture<MigratedDa
     private async Task AssertNotStoredAsync(CommitBatch batch) =>
         Assert.Equal(0L, await db.Database.ScalarAsync<long>("SELECT count(*) FROM audit_logs WHERE id = ANY($1)", batch.Ids.ToArray()));
 
+    [Fact]
+    public async Task Silos_starting_together_all_get_the_one_cursor_key_of_the_cluster()
+    {
+        await using var fresh = await TestPostgres.CreateDatabaseAsync();
+        await using var dataSource = NpgsqlDataSource.Create(fresh.ConnectionString);
+        await MigratedDatabase.Migrator(dataSource).MigrateAsync(CancellationToken.None);
+        var store = new AuditStore(dataSource);
+        await store.EnsureClusterAsync(MigratedDatabase.PartitionCount, CancellationToken.None);
+
+        var keys = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => store.EnsureCursorKeyAsync(CancellationToken.None))));
+        var later = await store.EnsureCursorKeyAsync(CancellationToken.None);
+
+        Assert.Equal(PageCursors.KeyLength, later.Length);
+        Assert.All(keys, key => Assert.Equal(later, key));
+        Assert.NotEqual(new byte[PageCursors.KeyLength], later);
+    }
+
     private static async Task AssertOneRowPerMigrationAsync(TestDatabase database)
     {
         var expected = SchemaMigrator.Migrations.Select(m => $"{m.Version}:{m.Name}").ToList();

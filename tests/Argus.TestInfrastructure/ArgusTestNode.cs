@@ -3,6 +3,7 @@ using Argus.Grains.Streams;
 using Argus.Silo;
 using Argus.Silo.Activations;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
@@ -51,6 +52,8 @@ public sealed class ArgusTestNode : IAsyncDisposable
             }
 
             builder.Logging.ClearProviders().AddConsole();
+            builder.Services.AddSingleton<RequestGate>();
+            builder.Services.AddSingleton<IStartupFilter, RequestGate.Installer>();
         });
 
         await app.StartAsync();
@@ -70,6 +73,9 @@ public sealed class ArgusTestNode : IAsyncDisposable
         BaseAddress = BaseAddress,
         Timeout = TimeSpan.FromSeconds(60),
     };
+
+    /// <summary>Counts (and can hold) the requests reaching this node.</summary>
+    public RequestGate Requests => Service<RequestGate>();
 
     /// <summary>Trace grains active on the node: one per trace (or per entry without a trace) that has been called.</summary>
     public int TraceGrainActivations => Service<TraceGrainDirectory>().ActivationCount;

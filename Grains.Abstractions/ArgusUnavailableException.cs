@@ -1,0 +1,7 @@
+namespace Argus.Grains.Abstractions;
+
+/// <summary>
+/// Argus cannot answer right now (Postgres unreachable, no silo reachable, the node starting).
+/// Nothing is wrong with the request: the same request may succeed later.
+/// </summary>
+public sealed class ArgusUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

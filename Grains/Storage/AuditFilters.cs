@@ -1,0 +1,33 @@
+using System.Net;
+using Argus.Grains.Abstractions;
+
+namespace Argus.Grains.Storage;
+
+/// <summary>
+/// Every filter of <see cref="AuditQuery"/> as a condition on a column and its value (null: not
+/// filtered). The reads' SQL (pages, keys, counts) and the filter fingerprint carried by cursors
+/// are built from this one list, so a new filter is one line here.
+/// </summary>
+internal static class AuditFilters
+{
+    public static IEnumerable<(string Condition, object? Value)> Of(AuditQuery query) =>
+    [
+        ("trace_id =", query.TraceId),
+        ("event_type =", query.EventType),
+        ("event_action =", query.EventAction?.ToWire()),
+        ("status =", query.Status?.ToWire()),
+        ("actor_type =", query.ActorType?.ToWire()),
+        ("actor_id =", query.ActorId),
+        ("target_type =", query.TargetType?.ToWire()),
+        ("target_id =", query.TargetId),
+        ("source =", query.Source),
+        ("tenant_id =", query.TenantId),
+        ("request_id =", query.RequestId),
+        ("ip_address =", query.IpAddress is null ? null : IPAddress.Parse(query.IpAddress)),
+        ("http_method =", query.HttpMethod),
+        ("http_path =", query.HttpPath),
+        ("http_status =", (short?)query.HttpStatus),
+        ("occurred_at >=", query.Since?.UtcDateTime),
+        ("occurred_at <", query.Until?.UtcDateTime),
+    ];
+}
