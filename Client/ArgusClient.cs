@@ -127,6 +127,11 @@ public sealed class ArgusClient(HttpClient http, IOptions<ArgusClientOptions> op
             bounds.Add("until=" + Uri.EscapeDataString(Rfc3339.Format(until)));
         }
 
+        if (query.TenantId is { } tenant)
+        {
+            bounds.Add("tenantId=" + Uri.EscapeDataString(tenant));
+        }
+
         return "api/audit-logs/stats" + (bounds.Count == 0 ? "" : "?" + string.Join("&", bounds));
     }
 

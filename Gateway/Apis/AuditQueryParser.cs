@@ -1,5 +1,6 @@
 using System.Globalization;
 using Argus.Grains.Abstractions;
+using Argus.Grains.Abstractions.Reports;
 using Argus.Grains.Abstractions.Validation;
 
 namespace Argus.Gateway.Apis;
@@ -61,15 +62,20 @@ internal static class AuditQueryParser
     /// Only the time range (<c>since</c>/<c>startTime</c>, <c>until</c>/<c>endTime</c>), under the
     /// same rules as <see cref="TryParse"/>: for reports over a range.
     /// </summary>
-    public static bool TryParseTimeRange(IQueryCollection parameters, out DateTimeOffset? since, out DateTimeOffset? until, out AuditValidationException error)
+    /// <summary>The entries a statistics report counts: a time range as <c>GET /api/audit-logs</c> takes it, and a tenant.</summary>
+    public static bool TryParseStats(IQueryCollection parameters, out AuditStatsQuery query, out AuditValidationException error)
     {
-        since = until = null;
+        query = new AuditStatsQuery();
         error = null!;
         try
         {
-            since = Time(parameters, "since", "startTime");
-            until = Time(parameters, "until", "endTime");
-            if (since > until)
+            query = new AuditStatsQuery
+            {
+                Since = Time(parameters, "since", "startTime"),
+                Until = Time(parameters, "until", "endTime"),
+                TenantId = Text(parameters, "tenantId", AuditLimits.MaxTenantIdLength),
+            };
+            if (query.Since > query.Until)
             {
                 throw Invalid("since", "'since' must not be later than 'until'");
             }

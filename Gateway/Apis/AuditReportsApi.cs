@@ -21,7 +21,8 @@ public static class AuditReportsApi
         var group = app.MapGroup("/api/audit-logs").WithTags("Audit reports");
         group.MapGet("/stats", StatsAsync)
             .WithSummary("Count audit logs by status, event type, actor type and event action")
-            .WithDescription("Over an optional time range: since/startTime (inclusive), until/endTime (exclusive), RFC 3339. "
+            .WithDescription("Over an optional time range: since/startTime (inclusive), until/endTime (exclusive), RFC 3339; "
+                + "optionally of one tenant (tenantId). "
                 + "Closed vocabularies list every value (zero included); event types are listed most frequent first, at most "
                 + $"{ReportLimits.MaxEventTypes} (eventTypesTruncated beyond). Entries without an event type or action count in total only.")
             .Produces<AuditStats>(StatusCodes.Status200OK)
@@ -41,13 +42,13 @@ public static class AuditReportsApi
 
     private static async Task StatsAsync(HttpContext context, IArgusCluster cluster)
     {
-        if (!AuditQueryParser.TryParseTimeRange(context.Request.Query, out var since, out var until, out var error))
+        if (!AuditQueryParser.TryParseStats(context.Request.Query, out var query, out var error))
         {
             await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, error.Message, error.Field);
             return;
         }
 
-        var stats = await cluster.GetStatsAsync(new AuditStatsQuery { Since = since, Until = until }, context.RequestAborted);
+        var stats = await cluster.GetStatsAsync(query, context.RequestAborted);
         await ApiResponses.JsonAsync(context, stats, ArgusJsonContext.Default.AuditStats);
     }
 

@@ -49,6 +49,7 @@ public static class ArgusOpenApi
                     // Omitted when the range is open on that side.
                     schema.Required?.Remove("since");
                     schema.Required?.Remove("until");
+                    schema.Required?.Remove("tenantId");
                 }
 
                 return Task.CompletedTask;
@@ -64,6 +65,11 @@ public static class ArgusOpenApi
                 else if (method == "GET" && route == "api/audit-logs")
                 {
                     operation.Parameters = QueryParameters();
+                }
+                else if (method == "GET" && route == "api/audit-logs/stats")
+                {
+                    string[] counted = ["since", "until", "startTime", "endTime", "tenantId"];
+                    operation.Parameters = QueryParameters().Where(p => counted.Contains(p.Name)).ToList();
                 }
                 else if (method == "POST" && route == "v1/auditmanager/events")
                 {

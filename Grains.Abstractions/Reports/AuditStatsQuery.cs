@@ -1,6 +1,9 @@
 namespace Argus.Grains.Abstractions.Reports;
 
-/// <summary>The entries a statistics report counts: those whose timestamp lies in <c>[Since, Until)</c> (either bound optional).</summary>
+/// <summary>
+/// The entries a statistics report counts: those whose timestamp lies in <c>[Since, Until)</c>
+/// (either bound optional), of <see cref="TenantId"/> when given.
+/// </summary>
 public sealed record AuditStatsQuery
 {
     /// <summary>Inclusive lower bound on <c>timestamp</c>.</summary>
@@ -8,4 +11,7 @@ public sealed record AuditStatsQuery
 
     /// <summary>Exclusive upper bound on <c>timestamp</c>.</summary>
     public DateTimeOffset? Until { get; init; }
+
+    /// <summary>Only this tenant's entries.</summary>
+    public string? TenantId { get; init; }
 }

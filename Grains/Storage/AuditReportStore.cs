@@ -45,15 +45,25 @@ public sealed class AuditReportStore(NpgsqlDataSource dataSource)
     /// Every count of a statistics report from one scan of the range: the grouping sets are
     /// aggregated side by side (hashed; their groups are few), not by re-reading the rows per breakdown.
     /// </summary>
-    internal static string StatsSql(bool since, bool until)
+    internal static string StatsSql(bool since, bool until, bool tenant)
     {
-        var where = (since, until) switch
+        var conditions = new List<string>();
+        if (since)
         {
-            (true, true) => " WHERE occurred_at >= $1 AND occurred_at < $2",
-            (true, false) => " WHERE occurred_at >= $1",
-            (false, true) => " WHERE occurred_at < $1",
-            _ => "",
-        };
+            conditions.Add($"occurred_at >= ${conditions.Count + 1}");
+        }
+
+        if (until)
+        {
+            conditions.Add($"occurred_at < ${conditions.Count + 1}");
+        }
+
+        if (tenant)
+        {
+            conditions.Add($"tenant_id = ${conditions.Count + 1}");
+        }
+
+        var where = conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions);
         return "SELECT GROUPING(status, event_type, actor_type, event_action), status, event_type, actor_type, event_action, count(*) " +
                $"FROM audit_logs{where} GROUP BY GROUPING SETS ((status), (event_type), (actor_type), (event_action), ())";
     }
@@ -106,13 +116,18 @@ public sealed class AuditReportStore(NpgsqlDataSource dataSource)
     /// <summary>Counts of the entries in the query's range, from one scan.</summary>
     public async Task<AuditStats> StatsAsync(AuditStatsQuery query, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(StatsSql(query.Since is not null, query.Until is not null));
+        await using var command = dataSource.CreateCommand(StatsSql(query.Since is not null, query.Until is not null, query.TenantId is not null));
         foreach (var bound in new[] { query.Since, query.Until })
         {
             if (bound is { } value)
             {
                 command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = value.UtcDateTime });
             }
+        }
+
+        if (query.TenantId is { } tenant)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
         }
 
         long total = 0;
@@ -149,7 +164,7 @@ public sealed class AuditReportStore(NpgsqlDataSource dataSource)
             .Take(ReportLimits.MaxEventTypes)
             .ToDictionary(t => t.Type, t => t.Count, StringComparer.Ordinal);
         return new AuditStats(total, query.Since, query.Until, byStatus, eventTypes, byActorType, byEventAction,
-            EventTypesTruncated: byEventType.Count > ReportLimits.MaxEventTypes);
+            EventTypesTruncated: byEventType.Count > ReportLimits.MaxEventTypes, query.TenantId);
     }
 
     /// <summary>The distinct event types stored, in ordinal order, by a loose scan of their index.</summary>

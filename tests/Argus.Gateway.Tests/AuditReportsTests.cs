@@ -63,6 +63,36 @@ public sealed class AuditReportsTests(NodeFixture fixture) : IClassFixture<NodeF
     }
 
     [Fact]
+    public async Task Stats_of_one_tenant_count_only_its_entries_within_the_range()
+    {
+        var tenant = "tenant-" + Guid.NewGuid().ToString("N")[..12];
+        var mine = await client.CreateAllAsync(Enumerable.Range(0, 9).Select(i => Entry($"2034-03-01T0{i}:00:00Z", e =>
+        {
+            e["tenantId"] = tenant;
+            e["status"] = i % 3 == 0 ? "FAILURE" : "SUCCESS";
+            e["eventType"] = "TENANT_MIX";
+        })).ToList());
+        await client.CreateAllAsync(Enumerable.Range(0, 5).Select(i => Entry($"2034-03-01T0{i}:30:00Z", e => e["tenantId"] = tenant + "-other")).ToList());
+
+        var stats = await GetStatsAsync($"tenantId={tenant}&since=2034-03-01T02:00:00Z");
+
+        Assert.Equal(7, (long)stats["total"]!);
+        Assert.Equal(tenant, (string)stats["tenantId"]!);
+        Assert.Equal(2, Counts(stats["byStatus"]!)["FAILURE"]);
+        Assert.Equal([7L], Counts(stats["byEventType"]!).Values);
+        await AssertMatchesStorageAsync(stats, $"WHERE tenant_id = '{tenant}' AND occurred_at >= '2034-03-01T02:00:00Z'");
+        Assert.Equal(9, mine.Length);
+    }
+
+    [Fact]
+    public async Task Stats_refuse_a_tenant_longer_than_an_entry_may_carry()
+    {
+        using var response = await client.GetAsync($"{AuditApi.Path}/stats?tenantId={new string('t', 129)}");
+
+        await AuditApi.AssertErrorAsync(response, HttpStatusCode.BadRequest, "tenantId");
+    }
+
+    [Fact]
     public async Task Stats_of_an_empty_range_list_every_closed_value_with_zero()
     {
         var stats = await GetStatsAsync("since=2099-01-01T00:00:00Z&until=2099-01-01T00:00:00Z");
