@@ -39,6 +39,16 @@ internal static class AuditQuerySql
     /// <summary>The number of all matches of <paramref name="read"/>'s filters in its partitions: the same conditions, no position, no order, no limit.</summary>
     public static AuditSql Count(PageRead read)
     {
+        if (AuditFilters.Of(read.Filters).All(f => f.Value is null))
+        {
+            // Unfiltered: every partition's sequence is gap-free from 1 and moves with its rows in one
+            // statement (argus_append), so the rows stored are the sum of the partitions' last
+            // positions. Exact, and one row per partition instead of every entry.
+            var all = new StringBuilder("SELECT coalesce(sum(last_seq), 0)::bigint FROM argus_partitions");
+            var partitions = Where(all, read.Filters, read.Partitions, after: null);
+            return new AuditSql(all.ToString(), partitions);
+        }
+
         var sql = new StringBuilder("SELECT count(*) FROM audit_logs");
         var parameters = Where(sql, read.Filters, read.Partitions, after: null);
         return new AuditSql(sql.ToString(), parameters);
