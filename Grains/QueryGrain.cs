@@ -52,7 +52,7 @@ public sealed partial class QueryGrain(
         }
         catch (Exception e) when (StorageFailures.IsUnavailable(e))
         {
-            throw new ArgusUnavailableException("Postgres is unreachable: " + e.Message, e);
+            throw new ArgusUnavailableException(StorageFailures.DescribeRead(e), e);
         }
     }
 

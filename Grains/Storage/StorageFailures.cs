@@ -18,4 +18,13 @@ internal static class StorageFailures
         NpgsqlException or TimeoutException or IOException => true,
         _ => false,
     };
+
+    /// <summary>
+    /// What a caller is told about an unavailable read: a statement that ran past the command
+    /// timeout is named as such (Postgres is up; the read is too broad), anything else as unreachable.
+    /// </summary>
+    public static string DescribeRead(Exception e) =>
+        e is TimeoutException || e.InnerException is TimeoutException || (e as PostgresException)?.SqlState == PostgresErrorCodes.QueryCanceled
+            ? "the read did not finish within Postgres's command timeout; narrow it (a time range, more filters) or skip the total (includeTotal=false)"
+            : "Postgres is unreachable: " + e.Message;
 }

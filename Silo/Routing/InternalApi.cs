@@ -57,7 +57,7 @@ public static class InternalApi
         catch (Exception e) when (Grains.Storage.StorageFailures.IsUnavailable(e))
         {
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            await context.Response.WriteAsJsonAsync(new ErrorResponse("Postgres is unreachable: " + e.Message), ArgusJsonContext.Default.ErrorResponse);
+            await context.Response.WriteAsJsonAsync(new ErrorResponse(Grains.Storage.StorageFailures.DescribeRead(e)), ArgusJsonContext.Default.ErrorResponse);
             return;
         }
 
