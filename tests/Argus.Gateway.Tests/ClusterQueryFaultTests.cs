@@ -76,6 +76,30 @@ public sealed class ClusterQueryFaultTests
         }
     }
 
+    [Fact]
+    public async Task A_read_that_outlives_the_command_timeout_fails_with_503_naming_the_timeout()
+    {
+        await using var database = await TestPostgres.CreateDatabaseAsync();
+        await using var node = await ArgusTestNode.StartAsync(database.ConnectionString + ";Command Timeout=1");
+        await node.Client.CreateAllAsync(Enumerable.Range(0, 3).Select(Entry).ToList());
+
+        // A session holding the table exclusively: Postgres is up, but no read of it can finish.
+        await using var blocker = new Npgsql.NpgsqlConnection(database.ConnectionString);
+        await blocker.OpenAsync();
+        await using var transaction = await blocker.BeginTransactionAsync();
+        await using (var lockTable = new Npgsql.NpgsqlCommand("LOCK TABLE audit_logs IN ACCESS EXCLUSIVE MODE", blocker, transaction))
+        {
+            await lockTable.ExecuteNonQueryAsync();
+        }
+
+        using var response = await node.Client.GetAsync($"{AuditApi.Path}?limit=5");
+
+        var body = await response.ReadObjectAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"got {(int)response.StatusCode}: {body.ToJsonString()}");
+        Assert.Contains("command timeout", (string?)body["error"], StringComparison.Ordinal);
+        Assert.Null(body["logs"]);
+    }
+
     /// <summary>First, middle and last pages, by offset and by cursor, each equal to one statement over the whole table.</summary>
     private static async Task AssertPagesExactAsync(ArgusTestCluster cluster, IReadOnlyList<HttpClient> clients)
     {
