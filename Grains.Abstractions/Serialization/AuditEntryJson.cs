@@ -187,13 +187,15 @@ public static class AuditEntryJson
                     requestId = ReadText(ref reader, "requestId", AuditLimits.MaxRequestIdLength);
                     break;
                 case Field.IpAddress:
-                    ipAddress = ReadIpAddress(ref reader, "ipAddress");
+                    ipAddress = ReadCanonical(ref reader, "ipAddress", RequestContextValues.CanonicalIpAddress,
+                        "an IPv4 or IPv6 address such as 192.0.2.1 or 2001:db8::1");
                     break;
                 case Field.UserAgent:
                     userAgent = ReadText(ref reader, "userAgent", AuditLimits.MaxUserAgentLength);
                     break;
                 case Field.HttpMethod:
-                    httpMethod = ReadHttpMethod(ref reader, "httpMethod");
+                    httpMethod = ReadCanonical(ref reader, "httpMethod", RequestContextValues.CanonicalHttpMethod,
+                        $"an HTTP method such as GET (a token of 1 to {AuditLimits.MaxHttpMethodLength} characters)");
                     break;
                 case Field.HttpPath:
                     httpPath = ReadHttpPath(ref reader, "httpPath");
@@ -411,28 +413,13 @@ public static class AuditEntryJson
             : throw Invalid(field, $"invalid {field} format, {Rfc3339.Expected}; got '{Truncate(value)}'");
     }
 
-    private static string? ReadIpAddress(ref Utf8JsonReader reader, string field)
+    /// <summary>A string field in its canonical spelling (<paramref name="canonical"/> returns null when the value is not one).</summary>
+    private static string? ReadCanonical(ref Utf8JsonReader reader, string field, Func<string, string?> canonical, string expected)
     {
         var value = ReadString(ref reader, field);
-        if (value is null)
-        {
-            return null;
-        }
-
-        return RequestContextValues.CanonicalIpAddress(value)
-            ?? throw Invalid(field, $"field '{field}' must be an IPv4 or IPv6 address such as 192.0.2.1 or 2001:db8::1; got '{Truncate(value)}'");
-    }
-
-    private static string? ReadHttpMethod(ref Utf8JsonReader reader, string field)
-    {
-        var value = ReadString(ref reader, field);
-        if (value is null)
-        {
-            return null;
-        }
-
-        return RequestContextValues.CanonicalHttpMethod(value)
-            ?? throw Invalid(field, $"field '{field}' must be an HTTP method such as GET (a token of 1 to {AuditLimits.MaxHttpMethodLength} characters); got '{Truncate(value)}'");
+        return value is null
+            ? null
+            : canonical(value) ?? throw Invalid(field, $"field '{field}' must be {expected}; got '{Truncate(value)}'");
     }
 
     private static string? ReadHttpPath(ref Utf8JsonReader reader, string field)
