@@ -52,7 +52,7 @@ start_argus() {
   (cd "$GATEWAY" && exec dotnet Argus.Gateway.dll --urls "http://127.0.0.1:$port" --ConnectionStrings:Argus "$CS" \
      --Logging:LogLevel:Default Warning --Logging:LogLevel:Microsoft.Hosting.Lifetime Warning >&2) &
   APP_PID=$!
-  for _ in $(seq 1 600); do
+  for _ in $(seq 1 6000); do  # a migration on a loaded table may take minutes
     curl -sf -o /dev/null "http://127.0.0.1:$port/health" && return 0
     kill -0 "$APP_PID" 2>/dev/null || { echo "Argus exited" >&2; return 1; }
     sleep 0.1

@@ -33,8 +33,22 @@ public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<Que
         { "ip", ["audit_logs_ip"] },
     };
 
+    /// <summary>
+    /// Filters whose matches are few in this table (a few hundred): sorting them is a fair plan for
+    /// a part of the partitions, so only whole-table pages are checked, where the index must win.
+    /// </summary>
+    public static TheoryData<string, string[]> WholeTableFilters
+    {
+        get
+        {
+            var filters = Filters;
+            filters.Add("event_type+failure", ["audit_logs_event_failures"]);
+            return filters;
+        }
+    }
+
     [Theory]
-    [MemberData(nameof(Filters))]
+    [MemberData(nameof(WholeTableFilters))]
     public async Task A_first_page_walks_an_index_backwards_and_stops(string filter, string[] indexes)
     {
         var plan = await ExplainAsync(AuditQuerySql.Page(Read(filter)));
@@ -43,7 +57,7 @@ public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<Que
     }
 
     [Theory]
-    [MemberData(nameof(Filters))]
+    [MemberData(nameof(WholeTableFilters))]
     public async Task A_cursor_page_starts_at_the_cursor_on_the_same_index(string filter, string[] indexes)
     {
         var plan = await ExplainAsync(AuditQuerySql.Page(Read(filter) with { After = Middle }));
@@ -90,6 +104,7 @@ public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<Que
     [InlineData("status", "audit_logs_status")]
     [InlineData("since", "audit_logs_occurred")]
     [InlineData("tenant", "audit_logs_tenant")]
+    [InlineData("event_type+failure", "audit_logs_event_failures")]
     public async Task A_count_reads_an_index_alone(string filter, string? index)
     {
         var sql = AuditQuerySql.Count(Read(filter));
@@ -132,6 +147,7 @@ public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<Que
             "actor_id" => new AuditQuery { ActorId = "actor-3" },
             "target_id" => new AuditQuery { TargetId = "target-3" },
             "status" => new AuditQuery { Status = AuditStatus.Failure },
+            "event_type+failure" => new AuditQuery { EventType = "USER_MANAGEMENT", Status = AuditStatus.Failure },
             "actor_id+event_action" => new AuditQuery { ActorId = "actor-3", EventAction = EventAction.Read },
             "since" => new AuditQuery { Since = new DateTimeOffset(2024, 1, 1, 2, 0, 0, TimeSpan.Zero) },
             "tenant" => new AuditQuery { TenantId = "tenant-3" },
