@@ -116,23 +116,11 @@ public sealed class ArgusClient(HttpClient http, IOptions<ArgusClientOptions> op
 
     internal static string StatsPath(AuditStatsQuery query)
     {
-        var bounds = new List<string>();
-        if (query.Since is { } since)
-        {
-            bounds.Add("since=" + Uri.EscapeDataString(Rfc3339.Format(since)));
-        }
-
-        if (query.Until is { } until)
-        {
-            bounds.Add("until=" + Uri.EscapeDataString(Rfc3339.Format(until)));
-        }
-
-        if (query.TenantId is { } tenant)
-        {
-            bounds.Add("tenantId=" + Uri.EscapeDataString(tenant));
-        }
-
-        return "api/audit-logs/stats" + (bounds.Count == 0 ? "" : "?" + string.Join("&", bounds));
+        var parameters = new QueryString();
+        parameters.Add("since", query.Since is { } since ? Rfc3339.Format(since) : null);
+        parameters.Add("until", query.Until is { } until ? Rfc3339.Format(until) : null);
+        parameters.Add("tenantId", query.TenantId);
+        return "api/audit-logs/stats" + parameters;
     }
 
     /// <summary>
@@ -163,37 +151,29 @@ public sealed class ArgusClient(HttpClient http, IOptions<ArgusClientOptions> op
 
     internal static string ToQueryString(AuditQuery query)
     {
-        var parts = new List<string>();
-        void Add(string name, string? value)
-        {
-            if (value is not null)
-            {
-                parts.Add(name + "=" + Uri.EscapeDataString(value));
-            }
-        }
-
-        Add("traceId", query.TraceId?.ToString());
-        Add("eventType", query.EventType);
-        Add("eventAction", query.EventAction?.ToWire());
-        Add("status", query.Status?.ToWire());
-        Add("actorType", query.ActorType?.ToWire());
-        Add("actorId", query.ActorId);
-        Add("targetType", query.TargetType?.ToWire());
-        Add("targetId", query.TargetId);
-        Add("source", query.Source);
-        Add("tenantId", query.TenantId);
-        Add("requestId", query.RequestId);
-        Add("ipAddress", query.IpAddress);
-        Add("httpMethod", query.HttpMethod);
-        Add("httpPath", query.HttpPath);
-        Add("httpStatus", query.HttpStatus?.ToString(CultureInfo.InvariantCulture));
-        Add("since", query.Since is { } since ? Rfc3339.Format(since) : null);
-        Add("until", query.Until is { } until ? Rfc3339.Format(until) : null);
-        Add("limit", query.Limit.ToString(CultureInfo.InvariantCulture));
-        Add("offset", query.Offset.ToString(CultureInfo.InvariantCulture));
-        Add("cursor", query.Cursor);
-        Add("includeTotal", query.IncludeTotal is { } includeTotal ? (includeTotal ? "true" : "false") : null);
-        return "?" + string.Join("&", parts);
+        var parts = new QueryString();
+        parts.Add("traceId", query.TraceId?.ToString());
+        parts.Add("eventType", query.EventType);
+        parts.Add("eventAction", query.EventAction?.ToWire());
+        parts.Add("status", query.Status?.ToWire());
+        parts.Add("actorType", query.ActorType?.ToWire());
+        parts.Add("actorId", query.ActorId);
+        parts.Add("targetType", query.TargetType?.ToWire());
+        parts.Add("targetId", query.TargetId);
+        parts.Add("source", query.Source);
+        parts.Add("tenantId", query.TenantId);
+        parts.Add("requestId", query.RequestId);
+        parts.Add("ipAddress", query.IpAddress);
+        parts.Add("httpMethod", query.HttpMethod);
+        parts.Add("httpPath", query.HttpPath);
+        parts.Add("httpStatus", query.HttpStatus?.ToString(CultureInfo.InvariantCulture));
+        parts.Add("since", query.Since is { } since ? Rfc3339.Format(since) : null);
+        parts.Add("until", query.Until is { } until ? Rfc3339.Format(until) : null);
+        parts.Add("limit", query.Limit.ToString(CultureInfo.InvariantCulture));
+        parts.Add("offset", query.Offset.ToString(CultureInfo.InvariantCulture));
+        parts.Add("cursor", query.Cursor);
+        parts.Add("includeTotal", query.IncludeTotal is { } includeTotal ? (includeTotal ? "true" : "false") : null);
+        return parts.ToString();
     }
 
     private static byte[] Serialize(AuditEntry entry)

@@ -54,6 +54,14 @@ internal static class AuditQuerySql
         return new AuditSql(sql.ToString(), parameters);
     }
 
+    /// <summary><paramref name="select"/> over the rows matching <paramref name="filters"/>, then <paramref name="tail"/> (grouping, order).</summary>
+    public static AuditSql Filtered(string select, AuditQuery filters, string tail)
+    {
+        var sql = new StringBuilder(select);
+        var parameters = Where(sql, filters, partitions: null, after: null);
+        return new AuditSql(sql.Append(tail).ToString(), parameters);
+    }
+
     private static List<NpgsqlParameter> Where(StringBuilder sql, AuditQuery filters, IReadOnlyCollection<int>? partitions, OrderKey? after)
     {
         var parameters = new List<NpgsqlParameter>();

@@ -14,7 +14,7 @@ public sealed class AuditReportStore(NpgsqlDataSource dataSource)
 {
     /// <summary>The trace's first entries, oldest first: a forward walk of <c>audit_logs_trace (trace_id, occurred_at, id)</c>, no sort.</summary>
     internal const string TraceEntriesSql =
-        $"SELECT {AuditStore.EntryColumns} FROM audit_logs WHERE trace_id = $1 ORDER BY occurred_at, id LIMIT $2";
+        $"SELECT {AuditQuerySql.EntryColumns} FROM audit_logs WHERE trace_id = $1 ORDER BY occurred_at, id LIMIT $2";
 
     /// <summary>The whole trace summarised, through the same index. Actor ids are compared bytewise so the list is the same under any collation.</summary>
     internal const string TraceSummarySql =
@@ -45,28 +45,10 @@ public sealed class AuditReportStore(NpgsqlDataSource dataSource)
     /// Every count of a statistics report from one scan of the range: the grouping sets are
     /// aggregated side by side (hashed; their groups are few), not by re-reading the rows per breakdown.
     /// </summary>
-    internal static string StatsSql(bool since, bool until, bool tenant)
-    {
-        var conditions = new List<string>();
-        if (since)
-        {
-            conditions.Add($"occurred_at >= ${conditions.Count + 1}");
-        }
-
-        if (until)
-        {
-            conditions.Add($"occurred_at < ${conditions.Count + 1}");
-        }
-
-        if (tenant)
-        {
-            conditions.Add($"tenant_id = ${conditions.Count + 1}");
-        }
-
-        var where = conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions);
-        return "SELECT GROUPING(status, event_type, actor_type, event_action), status, event_type, actor_type, event_action, count(*) " +
-               $"FROM audit_logs{where} GROUP BY GROUPING SETS ((status), (event_type), (actor_type), (event_action), ())";
-    }
+    internal static AuditSql StatsSql(AuditStatsQuery query) => AuditQuerySql.Filtered(
+        "SELECT GROUPING(status, event_type, actor_type, event_action), status, event_type, actor_type, event_action, count(*) FROM audit_logs",
+        new AuditQuery { Since = query.Since, Until = query.Until, TenantId = query.TenantId },
+        " GROUP BY GROUPING SETS ((status), (event_type), (actor_type), (event_action), ())");
 
     /// <summary>The trace's first <paramref name="limit"/> entries and its summary in one round trip; null when the trace has no entry.</summary>
     public async Task<TraceTimeline?> TraceAsync(Guid traceId, int limit, CancellationToken cancellationToken)
@@ -116,20 +98,8 @@ public sealed class AuditReportStore(NpgsqlDataSource dataSource)
     /// <summary>Counts of the entries in the query's range, from one scan.</summary>
     public async Task<AuditStats> StatsAsync(AuditStatsQuery query, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(StatsSql(query.Since is not null, query.Until is not null, query.TenantId is not null));
-        foreach (var bound in new[] { query.Since, query.Until })
-        {
-            if (bound is { } value)
-            {
-                command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = value.UtcDateTime });
-            }
-        }
-
-        if (query.TenantId is { } tenant)
-        {
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
-        }
-
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = StatsSql(query).ToCommand(connection);
         long total = 0;
         var byStatus = Zeroes(WireNames.Statuses);
         var byActorType = Zeroes(WireNames.ActorTypes);

@@ -20,8 +20,6 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
 
     public const string PartitionSeqConstraint = "audit_logs_partition_seq";
 
-    private const string Columns = AuditQuerySql.EntryColumns;
-
     public NpgsqlDataSource DataSource => dataSource;
 
     /// <summary>
@@ -71,7 +69,7 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
     /// <summary>The stored entries among <paramref name="ids"/>.</summary>
     public async Task<Dictionary<Guid, AuditEntry>> FindAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM audit_logs WHERE id = ANY($1)");
+        await using var command = dataSource.CreateCommand($"SELECT {AuditQuerySql.EntryColumns} FROM audit_logs WHERE id = ANY($1)");
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids.ToArray() });
         var found = new Dictionary<Guid, AuditEntry>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -208,8 +206,6 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The columns <see cref="ReadEntry"/> reads, in its order: every statement that returns entries selects these.</summary>
-    internal const string EntryColumns = Columns;
-
     internal static AuditEntry ReadEntry(NpgsqlDataReader reader) => new()
     {
         Id = reader.GetGuid(0),
