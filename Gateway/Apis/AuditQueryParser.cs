@@ -44,11 +44,7 @@ internal static class AuditQueryParser
                 IncludeTotal = Boolean(parameters, "includeTotal"),
             };
 
-            if (query.Since is { } since && query.Until is { } until && since > until)
-            {
-                throw Invalid("since", "'since' must not be later than 'until'");
-            }
-
+            CheckRange(query.Since, query.Until);
             return true;
         }
         catch (AuditValidationException e)
@@ -58,11 +54,7 @@ internal static class AuditQueryParser
         }
     }
 
-    /// <summary>
-    /// Only the time range (<c>since</c>/<c>startTime</c>, <c>until</c>/<c>endTime</c>), under the
-    /// same rules as <see cref="TryParse"/>: for reports over a range.
-    /// </summary>
-    /// <summary>The entries a statistics report counts: a time range as <c>GET /api/audit-logs</c> takes it, and a tenant.</summary>
+    /// <summary>The entries a statistics report counts: a time range under the same rules as <see cref="TryParse"/>, and a tenant.</summary>
     public static bool TryParseStats(IQueryCollection parameters, out AuditStatsQuery query, out AuditValidationException error)
     {
         query = new AuditStatsQuery();
@@ -75,11 +67,7 @@ internal static class AuditQueryParser
                 Until = Time(parameters, "until", "endTime"),
                 TenantId = Text(parameters, "tenantId", AuditLimits.MaxTenantIdLength),
             };
-            if (query.Since > query.Until)
-            {
-                throw Invalid("since", "'since' must not be later than 'until'");
-            }
-
+            CheckRange(query.Since, query.Until);
             return true;
         }
         catch (AuditValidationException e)
@@ -103,6 +91,14 @@ internal static class AuditQueryParser
         {
             error = e;
             return false;
+        }
+    }
+
+    private static void CheckRange(DateTimeOffset? since, DateTimeOffset? until)
+    {
+        if (since > until)
+        {
+            throw Invalid("since", "'since' must not be later than 'until'");
         }
     }
 
