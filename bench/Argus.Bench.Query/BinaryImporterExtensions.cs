@@ -3,32 +3,9 @@ using NpgsqlTypes;
 
 namespace Argus.Bench.Query;
 
+/// <summary>A value, or NULL when there is none, in a binary COPY row.</summary>
 internal static class BinaryImporterExtensions
 {
-    public static void WriteText(this NpgsqlBinaryImporter writer, string? value)
-    {
-        if (value is null)
-        {
-            writer.WriteNull();
-        }
-        else
-        {
-            writer.Write(value, NpgsqlDbType.Text);
-        }
-    }
-
-    public static void WriteJson(this NpgsqlBinaryImporter writer, string? value)
-    {
-        if (value is null)
-        {
-            writer.WriteNull();
-        }
-        else
-        {
-            writer.Write(value, NpgsqlDbType.Jsonb);
-        }
-    }
-
     public static void WriteNullable<T>(this NpgsqlBinaryImporter writer, T? value, NpgsqlDbType type)
         where T : class
     {
