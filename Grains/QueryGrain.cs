@@ -104,8 +104,11 @@ public sealed partial class QueryGrain(
         }
 
         // First pages merge the owners' entries; deeper ones merge keys and fetch only the page's entries.
+        // A total the maintained counts can give is one statement here (they are kept per hour for
+        // the whole log, not per partition); any other total is the sum of the owners' counts.
         var keysOnly = query.Offset > 0;
-        var ask = new PartitionQuery(query with { Cursor = null, Offset = 0, IncludeTotal = null }, [], after, (int)merged, keysOnly, count);
+        var counted = count && AuditFilters.AreCounted(query) ? store.CountAsync(query, cancellationToken) : null;
+        var ask = new PartitionQuery(query with { Cursor = null, Offset = 0, IncludeTotal = null }, [], after, (int)merged, keysOnly, count && counted is null);
         var answers = new List<PartitionRows>();
         var local = direct.Count > 0 ? store.ReadAsync(PageRead.For(ask with { Partitions = direct }), cancellationToken) : null;
         var asked = remote.Select(r => (Owner: r.Key, Partitions: r.Value, Answer: peers.ReadAsync(r.Key, ask with { Partitions = r.Value }, cancellationToken))).ToList();
@@ -133,7 +136,7 @@ public sealed partial class QueryGrain(
             answers.Add(await local);
         }
 
-        long? total = count ? answers.Sum(a => a.Count ?? 0) : null;
+        long? total = counted is not null ? await counted : count ? answers.Sum(a => a.Count ?? 0) : null;
         if (!keysOnly)
         {
             var top = Merge(answers.Select(a => a.Logs).ToList(), OrderKey.Of, query.Limit + 1);

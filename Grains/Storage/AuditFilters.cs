@@ -10,7 +10,9 @@ namespace Argus.Grains.Storage;
 /// </summary>
 internal static class AuditFilters
 {
-    public static IEnumerable<(string Condition, object? Value)> Of(AuditQuery query) =>
+    /// <param name="query">The filters.</param>
+    /// <param name="time">The column the time range bounds: the entry's time, or the hour of a maintained count.</param>
+    public static IEnumerable<(string Condition, object? Value)> Of(AuditQuery query, string time = "occurred_at") =>
     [
         ("trace_id =", query.TraceId),
         ("event_type =", query.EventType),
@@ -27,7 +29,16 @@ internal static class AuditFilters
         ("http_method =", query.HttpMethod),
         ("http_path =", query.HttpPath),
         ("http_status =", (short?)query.HttpStatus),
-        ("occurred_at >=", query.Since?.UtcDateTime),
-        ("occurred_at <", query.Until?.UtcDateTime),
+        (time + " >=", query.Since?.UtcDateTime),
+        (time + " <", query.Until?.UtcDateTime),
     ];
+
+    /// <summary>
+    /// True when the maintained counts (<c>audit_counts_hourly</c>, <c>audit_counts_total</c>) can
+    /// answer how many entries match: every filter is one of their columns or the time range.
+    /// </summary>
+    public static bool AreCounted(AuditQuery query) => Of(query with
+    {
+        EventType = null, EventAction = null, Status = null, ActorType = null, TargetType = null, Since = null, Until = null,
+    }).All(f => f.Value is null);
 }

@@ -28,7 +28,8 @@ internal static class AuditQuerySql
     public static AuditSql Page(PageRead read)
     {
         var sql = new StringBuilder("SELECT ").Append(read.KeysOnly ? KeyColumns : EntryColumns).Append(" FROM audit_logs");
-        var parameters = Where(sql, read.Filters, read.Partitions, read.After);
+        var parameters = new List<NpgsqlParameter>();
+        Where(sql, parameters, read.Filters, read.Partitions, read.After);
         parameters.Add(new NpgsqlParameter<int> { TypedValue = read.Take });
         sql.Append(" ORDER BY occurred_at DESC, id DESC LIMIT $").Append(parameters.Count);
         parameters.Add(new NpgsqlParameter<int> { TypedValue = read.Offset });
@@ -39,40 +40,123 @@ internal static class AuditQuerySql
     /// <summary>The number of all matches of <paramref name="read"/>'s filters in its partitions: the same conditions, no position, no order, no limit.</summary>
     public static AuditSql Count(PageRead read)
     {
+        var parameters = new List<NpgsqlParameter>();
         if (AuditFilters.Of(read.Filters).All(f => f.Value is null))
         {
             // Unfiltered: every partition's sequence is gap-free from 1 and moves with its rows in one
             // statement (argus_append), so the rows stored are the sum of the partitions' last
             // positions. Exact, and one row per partition instead of every entry.
             var all = new StringBuilder("SELECT coalesce(sum(last_seq), 0)::bigint FROM argus_partitions");
-            var partitions = Where(all, read.Filters, read.Partitions, after: null);
-            return new AuditSql(all.ToString(), partitions);
+            Where(all, parameters, read.Filters, read.Partitions);
+            return new AuditSql(all.ToString(), parameters);
+        }
+
+        if (read.Partitions is null && AuditFilters.AreCounted(read.Filters))
+        {
+            var counted = new StringBuilder("SELECT coalesce(sum(n), 0)::bigint FROM (");
+            CountedRows(counted, parameters, read.Filters, columns: "");
+            return new AuditSql(counted.Append(") AS counted").ToString(), parameters);
         }
 
         var sql = new StringBuilder("SELECT count(*) FROM audit_logs");
-        var parameters = Where(sql, read.Filters, read.Partitions, after: null);
+        Where(sql, parameters, read.Filters, read.Partitions);
         return new AuditSql(sql.ToString(), parameters);
     }
 
-    /// <summary><paramref name="select"/> over the rows matching <paramref name="filters"/>, then <paramref name="tail"/> (grouping, order).</summary>
-    public static AuditSql Filtered(string select, AuditQuery filters, string tail)
+    /// <summary>
+    /// <c>SELECT GROUPING(<paramref name="columns"/>), <paramref name="columns"/>, count</c> of the
+    /// entries matching <paramref name="filters"/>, grouped by <paramref name="groups"/>: from the
+    /// maintained counts where they cover the filters, from the entries otherwise.
+    /// </summary>
+    public static AuditSql CountsBy(string columns, AuditQuery filters, string groups)
     {
-        var sql = new StringBuilder(select);
-        var parameters = Where(sql, filters, partitions: null, after: null);
-        return new AuditSql(sql.Append(tail).ToString(), parameters);
+        var sql = new StringBuilder("SELECT GROUPING(").Append(columns).Append("), ").Append(columns).Append(", coalesce(sum(n), 0)::bigint FROM (");
+        var parameters = new List<NpgsqlParameter>();
+        CountedRows(sql, parameters, filters, columns + ", ");
+        return new AuditSql(sql.Append(") AS counted GROUP BY ").Append(groups).ToString(), parameters);
     }
 
-    private static List<NpgsqlParameter> Where(StringBuilder sql, AuditQuery filters, IReadOnlyCollection<int>? partitions, OrderKey? after)
+    /// <summary>
+    /// Rows of <c><paramref name="columns"/>n</c> whose <c>n</c> add up, per value of the columns, to
+    /// the entries matching <paramref name="filters"/>. Where the maintained counts cover the
+    /// filters: the all-time counts for an unbounded range; otherwise the hourly counts of the
+    /// range's whole hours, and the entries themselves only in the partial hours at its two ends.
+    /// Elsewhere the entries, one row each.
+    /// </summary>
+    private static void CountedRows(StringBuilder sql, List<NpgsqlParameter> parameters, AuditQuery filters, string columns)
     {
-        var parameters = new List<NpgsqlParameter>();
+        void Entries(AuditQuery range)
+        {
+            sql.Append("SELECT ").Append(columns).Append("1 AS n FROM audit_logs");
+            Where(sql, parameters, range);
+        }
+
+        if (!AuditFilters.AreCounted(filters))
+        {
+            Entries(filters);
+            return;
+        }
+
+        var (since, until) = (filters.Since, filters.Until);
+        if (since is null && until is null)
+        {
+            sql.Append("SELECT ").Append(columns).Append("entries AS n FROM audit_counts_total");
+            Where(sql, parameters, filters);
+            return;
+        }
+
+        var first = since is { } s ? HourAtOrAfter(s) : null;
+        DateTimeOffset? end = until is { } u ? HourAtOrBefore(u) : null;
+        if ((since is not null && first is null) || first >= end)
+        {
+            // Not one whole hour in the range: its entries are few enough to read.
+            Entries(filters);
+            return;
+        }
+
+        sql.Append("SELECT ").Append(columns).Append("entries AS n FROM audit_counts_hourly");
+        Where(sql, parameters, filters with { Since = first, Until = end }, time: "hour");
+        if (since < first)
+        {
+            sql.Append(" UNION ALL ");
+            Entries(filters with { Since = since, Until = first });
+        }
+
+        if (end < until)
+        {
+            sql.Append(" UNION ALL ");
+            Entries(filters with { Since = end, Until = until });
+        }
+    }
+
+    private static DateTimeOffset HourAtOrBefore(DateTimeOffset time) =>
+        new(time.UtcTicks - (time.UtcTicks % TimeSpan.TicksPerHour), TimeSpan.Zero);
+
+    /// <summary>The first whole hour starting at or after <paramref name="time"/>; null past the last one representable.</summary>
+    private static DateTimeOffset? HourAtOrAfter(DateTimeOffset time)
+    {
+        var floor = HourAtOrBefore(time);
+        return floor == time ? floor : floor.UtcTicks <= DateTimeOffset.MaxValue.UtcTicks - TimeSpan.TicksPerHour ? floor.AddHours(1) : null;
+    }
+
+    /// <summary>Appends the conditions of <paramref name="filters"/> (and partitions, position) as one WHERE clause, numbering values after <paramref name="parameters"/>.</summary>
+    private static void Where(
+        StringBuilder sql,
+        List<NpgsqlParameter> parameters,
+        AuditQuery filters,
+        IReadOnlyCollection<int>? partitions = null,
+        OrderKey? after = null,
+        string time = "occurred_at")
+    {
+        var where = true;
         void Condition(Func<string, string> condition, params NpgsqlParameter[] values)
         {
             parameters.AddRange(values);
-            var first = parameters.Count - values.Length + 1;
-            sql.Append(first == 1 ? " WHERE " : " AND ").Append(condition("$" + first));
+            sql.Append(where ? " WHERE " : " AND ").Append(condition("$" + (parameters.Count - values.Length + 1)));
+            where = false;
         }
 
-        foreach (var (condition, value) in AuditFilters.Of(filters))
+        foreach (var (condition, value) in AuditFilters.Of(filters, time))
         {
             if (value is not null)
             {
@@ -93,7 +177,5 @@ internal static class AuditQuerySql
                 new NpgsqlParameter<DateTime> { TypedValue = position.UtcTime },
                 new NpgsqlParameter<Guid> { TypedValue = position.Id });
         }
-
-        return parameters;
     }
 }

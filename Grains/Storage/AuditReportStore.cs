@@ -42,13 +42,15 @@ public sealed class AuditReportStore(NpgsqlDataSource dataSource)
     private const int ByStatus = 0b0111, ByEventType = 0b1011, ByActorType = 0b1101, ByEventAction = 0b1110, Total = 0b1111;
 
     /// <summary>
-    /// Every count of a statistics report from one scan of the range: the grouping sets are
-    /// aggregated side by side (hashed; their groups are few), not by re-reading the rows per breakdown.
+    /// Every count of a statistics report in one statement: the grouping sets are aggregated side by
+    /// side (hashed; their groups are few), not by re-reading the rows per breakdown. Without a
+    /// tenant the rows are the maintained counts (whole hours of the range, or all time) and the
+    /// entries of the range's partial hours; with one they are the tenant's entries in the range.
     /// </summary>
-    internal static AuditSql StatsSql(AuditStatsQuery query) => AuditQuerySql.Filtered(
-        "SELECT GROUPING(status, event_type, actor_type, event_action), status, event_type, actor_type, event_action, count(*) FROM audit_logs",
+    internal static AuditSql StatsSql(AuditStatsQuery query) => AuditQuerySql.CountsBy(
+        "status, event_type, actor_type, event_action",
         new AuditQuery { Since = query.Since, Until = query.Until, TenantId = query.TenantId },
-        " GROUP BY GROUPING SETS ((status), (event_type), (actor_type), (event_action), ())");
+        "GROUPING SETS ((status), (event_type), (actor_type), (event_action), ())");
 
     /// <summary>The trace's first <paramref name="limit"/> entries and its summary in one round trip; null when the trace has no entry.</summary>
     public async Task<TraceTimeline?> TraceAsync(Guid traceId, int limit, CancellationToken cancellationToken)
@@ -95,7 +97,7 @@ public sealed class AuditReportStore(NpgsqlDataSource dataSource)
         return new TraceTimeline(traceId, traceSummary, logs, limit, Truncated: count > logs.Count);
     }
 
-    /// <summary>Counts of the entries in the query's range, from one scan.</summary>
+    /// <summary>Counts of the entries in the query's range, from one statement.</summary>
     public async Task<AuditStats> StatsAsync(AuditStatsQuery query, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

@@ -137,6 +137,14 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
         return new PartitionRows(logs, keys, count);
     }
 
+    /// <summary>The number of entries matching <paramref name="filters"/> in every partition.</summary>
+    internal async Task<long> CountAsync(AuditQuery filters, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = AuditQuerySql.Count(new PageRead(filters, null, null, 0, 0, KeysOnly: true, Count: true)).ToCommand(connection);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     /// <summary>The entries of <paramref name="keys"/>, in the same order (they are stored: the keys were just read).</summary>
     internal async Task<List<AuditEntry>> ReadEntriesAsync(IReadOnlyList<OrderKey> keys, CancellationToken cancellationToken)
     {

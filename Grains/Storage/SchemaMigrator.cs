@@ -41,7 +41,12 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<
             foreach (var migration in Migrations.Where(m => !applied.Contains(m.Version)))
             {
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                await ExecuteAsync(connection, migration.Sql, cancellationToken);
+                // No command timeout: a migration that rewrites or recounts a large log takes as long as it takes.
+                await using (var apply = new NpgsqlCommand(migration.Sql, connection) { CommandTimeout = 0 })
+                {
+                    await apply.ExecuteNonQueryAsync(cancellationToken);
+                }
+
                 await using (var record = new NpgsqlCommand("INSERT INTO argus_schema_migrations (version, name) VALUES ($1, $2)", connection))
                 {
                     record.Parameters.Add(new NpgsqlParameter<int> { TypedValue = migration.Version });

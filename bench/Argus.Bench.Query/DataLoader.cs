@@ -7,7 +7,7 @@ namespace Argus.Bench.Query;
 /// Loads generated entries into a database that an Argus node has migrated: drops the table's
 /// indexes, streams the rows with one binary COPY, builds the indexes again (a sorted build is far
 /// cheaper than maintaining eight indexes row by row), moves each partition's <c>last_seq</c> to
-/// its last row, and VACUUM ANALYZEs. A marker row records the load, so a later run with the same
+/// its last row, makes the maintained counts, and VACUUM ANALYZEs. A marker row records the load, so a later run with the same
 /// row count reuses it.
 /// </summary>
 internal sealed class DataLoader(NpgsqlDataSource dataSource)
@@ -52,6 +52,9 @@ internal sealed class DataLoader(NpgsqlDataSource dataSource)
             await ExecuteAsync($"DROP INDEX {name}");
         }
 
+        // The counting trigger would hold every copied row in a transition table until the COPY ends:
+        // off during the load, and the counts are made once afterwards with one grouped scan.
+        await ExecuteAsync("ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_counts");
         var generator = new EntryGenerator(rows, partitionCount, Seed);
         var copy = Stopwatch.StartNew();
         await using (var connection = await dataSource.OpenConnectionAsync())
@@ -106,8 +109,14 @@ internal sealed class DataLoader(NpgsqlDataSource dataSource)
             await command.ExecuteNonQueryAsync();
         }
 
+        var recount = Stopwatch.StartNew();
+        await ExecuteAsync("ALTER TABLE audit_logs ENABLE TRIGGER audit_logs_counts");
+        await ExecuteAsync("SELECT argus_recount()");
+        recount.Stop();
+        Console.Error.WriteLine($"[bench-query] counts made: {recount.Elapsed.TotalSeconds:N1} s");
+
         var vacuum = Stopwatch.StartNew();
-        await ExecuteAsync("VACUUM (ANALYZE) audit_logs");
+        await ExecuteAsync("VACUUM (ANALYZE) audit_logs, audit_counts_hourly, audit_counts_total");
         vacuum.Stop();
         Console.Error.WriteLine($"[bench-query] VACUUM ANALYZE: {vacuum.Elapsed.TotalSeconds:N1} s");
 
@@ -122,7 +131,7 @@ internal sealed class DataLoader(NpgsqlDataSource dataSource)
         total.Stop();
         var size = await ScalarAsync<string>("SELECT pg_size_pretty(pg_total_relation_size('audit_logs'))");
         Console.WriteLine($"Loaded {rows:N0} entries in {total.Elapsed.TotalSeconds:N1} s: {rows / total.Elapsed.TotalSeconds:N0} rows/s overall "
-            + $"(COPY {rows / copy.Elapsed.TotalSeconds:N0} rows/s, index builds {build.Elapsed.TotalSeconds:N0} s, vacuum {vacuum.Elapsed.TotalSeconds:N0} s); "
+            + $"(COPY {rows / copy.Elapsed.TotalSeconds:N0} rows/s, index builds {build.Elapsed.TotalSeconds:N0} s, counts {recount.Elapsed.TotalSeconds:N0} s, vacuum {vacuum.Elapsed.TotalSeconds:N0} s); "
             + $"audit_logs with indexes: {size}");
     }
 
