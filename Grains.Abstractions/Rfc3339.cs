@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Text;
 
 namespace Argus.Grains.Abstractions;
 
@@ -90,13 +90,56 @@ public static class Rfc3339
     public static DateTimeOffset TruncateToMicroseconds(DateTimeOffset value) =>
         new(value.UtcTicks - (value.UtcTicks % TimeSpan.TicksPerMicrosecond), TimeSpan.Zero);
 
-    /// <summary>UTC, <c>Z</c>, and six fraction digits only when the value has a fraction.</summary>
+    /// <summary>The most bytes <see cref="Format(DateTimeOffset, Span{byte})"/> writes: <c>yyyy-MM-ddTHH:mm:ss.ffffffZ</c>.</summary>
+    public const int MaxFormattedLength = 27;
+
+    /// <summary>UTC, <c>Z</c>, and six fraction digits (truncated) only when the value has a fraction.</summary>
     public static string Format(DateTimeOffset value)
     {
+        Span<byte> ascii = stackalloc byte[MaxFormattedLength];
+        return Encoding.ASCII.GetString(ascii[..Format(value, ascii)]);
+    }
+
+    /// <summary>
+    /// <see cref="Format(DateTimeOffset)"/> as ASCII (so UTF-8) into <paramref name="destination"/>
+    /// (at least <see cref="MaxFormattedLength"/> bytes), returning its length: what JSON writers
+    /// take without formatting a string per instant.
+    /// </summary>
+    public static int Format(DateTimeOffset value, Span<byte> destination)
+    {
         var utc = value.UtcDateTime;
-        return utc.Ticks % TimeSpan.TicksPerSecond == 0
-            ? utc.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'Z'", CultureInfo.InvariantCulture)
-            : utc.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'ffffff'Z'", CultureInfo.InvariantCulture);
+        Digits(destination[..4], utc.Year);
+        destination[4] = (byte)'-';
+        Digits(destination[5..7], utc.Month);
+        destination[7] = (byte)'-';
+        Digits(destination[8..10], utc.Day);
+        destination[10] = (byte)'T';
+        Digits(destination[11..13], utc.Hour);
+        destination[13] = (byte)':';
+        Digits(destination[14..16], utc.Minute);
+        destination[16] = (byte)':';
+        Digits(destination[17..19], utc.Second);
+        var fraction = utc.Ticks % TimeSpan.TicksPerSecond;
+        if (fraction == 0)
+        {
+            destination[19] = (byte)'Z';
+            return 20;
+        }
+
+        destination[19] = (byte)'.';
+        Digits(destination[20..26], (int)(fraction / (TimeSpan.TicksPerSecond / 1_000_000)));
+        destination[26] = (byte)'Z';
+        return MaxFormattedLength;
+    }
+
+    /// <summary>Writes <paramref name="value"/> in decimal, zero-padded to the span's length.</summary>
+    private static void Digits(Span<byte> destination, int value)
+    {
+        for (var i = destination.Length - 1; i >= 0; i--)
+        {
+            destination[i] = (byte)('0' + (value % 10));
+            value /= 10;
+        }
     }
 
     private static bool TryDigits(ReadOnlySpan<char> s, int start, int count, out int value)

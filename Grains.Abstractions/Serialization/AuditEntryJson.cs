@@ -55,45 +55,60 @@ public static class AuditEntryJson
     public static AuditEntry ReadStored(ref Utf8JsonReader reader) =>
         ReadObject(ref reader, ReadOnlySpan<byte>.Empty, stored: true);
 
+    /// <summary>
+    /// Writes <paramref name="entry"/> as the API returns it. Names and closed values are encoded
+    /// once (<see cref="Encoded"/>) and instants formatted straight to UTF-8: a page writes this
+    /// for every entry, so nothing here escapes, transcodes or formats a string it need not.
+    /// </summary>
     public static void Write(Utf8JsonWriter writer, AuditEntry entry)
     {
         writer.WriteStartObject();
-        writer.WriteString("id", entry.Id);
+        writer.WriteString(Encoded.Id, entry.Id);
         if (entry.TraceId is { } traceId)
         {
-            writer.WriteString("traceId", traceId);
+            writer.WriteString(Encoded.TraceId, traceId);
         }
 
-        writer.WriteString("timestamp", Rfc3339.Format(entry.Timestamp));
-        WriteIfPresent(writer, "eventType", entry.EventType);
-        WriteIfPresent(writer, "eventAction", entry.EventAction?.ToWire());
-        writer.WriteString("status", entry.Status.ToWire());
-        writer.WriteString("actorType", entry.ActorType.ToWire());
-        writer.WriteString("actorId", entry.ActorId);
-        writer.WriteString("targetType", entry.TargetType.ToWire());
-        WriteIfPresent(writer, "targetId", entry.TargetId);
-        WriteIfPresent(writer, "source", entry.Source);
-        WriteIfPresent(writer, "tenantId", entry.TenantId);
-        WriteIfPresent(writer, "requestId", entry.RequestId);
-        WriteIfPresent(writer, "ipAddress", entry.IpAddress);
-        WriteIfPresent(writer, "userAgent", entry.UserAgent);
-        WriteIfPresent(writer, "httpMethod", entry.HttpMethod);
-        WriteIfPresent(writer, "httpPath", entry.HttpPath);
+        WriteInstant(writer, Encoded.Timestamp, entry.Timestamp);
+        WriteIfPresent(writer, Encoded.EventType, entry.EventType);
+        if (entry.EventAction is { } action)
+        {
+            writer.WriteString(Encoded.EventAction, Encoded.EventActions[(int)action - 1]);
+        }
+
+        writer.WriteString(Encoded.Status, Encoded.Statuses[(int)entry.Status - 1]);
+        writer.WriteString(Encoded.ActorType, Encoded.ActorTypes[(int)entry.ActorType - 1]);
+        writer.WriteString(Encoded.ActorId, entry.ActorId);
+        writer.WriteString(Encoded.TargetType, Encoded.TargetTypes[(int)entry.TargetType - 1]);
+        WriteIfPresent(writer, Encoded.TargetId, entry.TargetId);
+        WriteIfPresent(writer, Encoded.Source, entry.Source);
+        WriteIfPresent(writer, Encoded.TenantId, entry.TenantId);
+        WriteIfPresent(writer, Encoded.RequestId, entry.RequestId);
+        WriteIfPresent(writer, Encoded.IpAddress, entry.IpAddress);
+        WriteIfPresent(writer, Encoded.UserAgent, entry.UserAgent);
+        WriteIfPresent(writer, Encoded.HttpMethod, entry.HttpMethod);
+        WriteIfPresent(writer, Encoded.HttpPath, entry.HttpPath);
         if (entry.HttpStatus is { } httpStatus)
         {
-            writer.WriteNumber("httpStatus", httpStatus);
+            writer.WriteNumber(Encoded.HttpStatus, httpStatus);
         }
 
         if (entry.LatencyMs is { } latencyMs)
         {
-            writer.WriteNumber("latencyMs", latencyMs);
+            writer.WriteNumber(Encoded.LatencyMs, latencyMs);
         }
 
-        WriteRawIfPresent(writer, "requestMetadata", entry.RequestMetadata);
-        WriteRawIfPresent(writer, "responseMetadata", entry.ResponseMetadata);
-        WriteRawIfPresent(writer, "additionalMetadata", entry.AdditionalMetadata);
-        writer.WriteString("createdAt", Rfc3339.Format(entry.CreatedAt));
+        WriteRawIfPresent(writer, Encoded.RequestMetadata, entry.RequestMetadata);
+        WriteRawIfPresent(writer, Encoded.ResponseMetadata, entry.ResponseMetadata);
+        WriteRawIfPresent(writer, Encoded.AdditionalMetadata, entry.AdditionalMetadata);
+        WriteInstant(writer, Encoded.CreatedAt, entry.CreatedAt);
         writer.WriteEndObject();
+    }
+
+    private static void WriteInstant(Utf8JsonWriter writer, JsonEncodedText name, DateTimeOffset value)
+    {
+        Span<byte> utf8 = stackalloc byte[Rfc3339.MaxFormattedLength];
+        writer.WriteString(name, utf8[..Rfc3339.Format(value, utf8)]);
     }
 
     private static AuditEntry ReadObject(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, bool stored)
@@ -589,7 +604,7 @@ public static class AuditEntryJson
         return top <= MaxNumberExponent && bottom >= -MaxNumberExponent;
     }
 
-    private static void WriteIfPresent(Utf8JsonWriter writer, string name, string? value)
+    private static void WriteIfPresent(Utf8JsonWriter writer, JsonEncodedText name, string? value)
     {
         if (value is not null)
         {
@@ -597,13 +612,47 @@ public static class AuditEntryJson
         }
     }
 
-    private static void WriteRawIfPresent(Utf8JsonWriter writer, string name, string? json)
+    private static void WriteRawIfPresent(Utf8JsonWriter writer, JsonEncodedText name, string? json)
     {
         if (json is not null)
         {
             writer.WritePropertyName(name);
             writer.WriteRawValue(json, skipInputValidation: true);
         }
+    }
+
+    /// <summary>The entry's property names and closed values, escaped and encoded to UTF-8 once.</summary>
+    private static class Encoded
+    {
+        public static readonly JsonEncodedText Id = JsonEncodedText.Encode("id");
+        public static readonly JsonEncodedText TraceId = JsonEncodedText.Encode("traceId");
+        public static readonly JsonEncodedText Timestamp = JsonEncodedText.Encode("timestamp");
+        public static readonly JsonEncodedText EventType = JsonEncodedText.Encode("eventType");
+        public static readonly JsonEncodedText EventAction = JsonEncodedText.Encode("eventAction");
+        public static readonly JsonEncodedText Status = JsonEncodedText.Encode("status");
+        public static readonly JsonEncodedText ActorType = JsonEncodedText.Encode("actorType");
+        public static readonly JsonEncodedText ActorId = JsonEncodedText.Encode("actorId");
+        public static readonly JsonEncodedText TargetType = JsonEncodedText.Encode("targetType");
+        public static readonly JsonEncodedText TargetId = JsonEncodedText.Encode("targetId");
+        public static readonly JsonEncodedText Source = JsonEncodedText.Encode("source");
+        public static readonly JsonEncodedText TenantId = JsonEncodedText.Encode("tenantId");
+        public static readonly JsonEncodedText RequestId = JsonEncodedText.Encode("requestId");
+        public static readonly JsonEncodedText IpAddress = JsonEncodedText.Encode("ipAddress");
+        public static readonly JsonEncodedText UserAgent = JsonEncodedText.Encode("userAgent");
+        public static readonly JsonEncodedText HttpMethod = JsonEncodedText.Encode("httpMethod");
+        public static readonly JsonEncodedText HttpPath = JsonEncodedText.Encode("httpPath");
+        public static readonly JsonEncodedText HttpStatus = JsonEncodedText.Encode("httpStatus");
+        public static readonly JsonEncodedText LatencyMs = JsonEncodedText.Encode("latencyMs");
+        public static readonly JsonEncodedText RequestMetadata = JsonEncodedText.Encode("requestMetadata");
+        public static readonly JsonEncodedText ResponseMetadata = JsonEncodedText.Encode("responseMetadata");
+        public static readonly JsonEncodedText AdditionalMetadata = JsonEncodedText.Encode("additionalMetadata");
+        public static readonly JsonEncodedText CreatedAt = JsonEncodedText.Encode("createdAt");
+
+        /// <summary>Wire names in enum order (enum value - 1), as <see cref="WireNames"/> lists them.</summary>
+        public static readonly JsonEncodedText[] Statuses = [.. WireNames.Statuses.Select(n => JsonEncodedText.Encode(n))];
+        public static readonly JsonEncodedText[] ActorTypes = [.. WireNames.ActorTypes.Select(n => JsonEncodedText.Encode(n))];
+        public static readonly JsonEncodedText[] TargetTypes = [.. WireNames.TargetTypes.Select(n => JsonEncodedText.Encode(n))];
+        public static readonly JsonEncodedText[] EventActions = [.. WireNames.EventActions.Select(n => JsonEncodedText.Encode(n))];
     }
 
     private static string Describe(JsonTokenType token) => token switch

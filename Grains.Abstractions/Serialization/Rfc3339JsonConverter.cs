@@ -11,6 +11,9 @@ public sealed class Rfc3339JsonConverter : JsonConverter<DateTimeOffset>
             ? value
             : throw new JsonException($"expected an RFC 3339 date-time, {Rfc3339.Expected}");
 
-    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
-        writer.WriteStringValue(Rfc3339.Format(value));
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)
+    {
+        Span<byte> utf8 = stackalloc byte[Rfc3339.MaxFormattedLength];
+        writer.WriteStringValue(utf8[..Rfc3339.Format(value, utf8)]);
+    }
 }

@@ -124,4 +124,29 @@ public sealed class Rfc3339Tests
         Assert.Equal(TimeSpan.Zero, truncated.Offset);
         Assert.Equal(truncated, Rfc3339.TruncateToMicroseconds(truncated));
     }
+
+    [Fact]
+    public void Format_writes_what_the_custom_date_format_writes_across_the_calendar()
+    {
+        var random = new Random(3339);
+        var instants = new List<DateTimeOffset> { DateTimeOffset.MinValue, DateTimeOffset.MaxValue, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddTicks(1) };
+        for (var i = 0; i < 10_000; i++)
+        {
+            var ticks = random.NextInt64(DateTimeOffset.MaxValue.UtcTicks);
+            instants.Add(new DateTimeOffset(i % 3 == 0 ? ticks - (ticks % TimeSpan.TicksPerSecond) : ticks, TimeSpan.Zero)
+                .ToOffset(TimeSpan.FromMinutes(random.Next(-14 * 60, 14 * 60 + 1) / 15 * 15)));
+        }
+
+        Span<byte> utf8 = stackalloc byte[Rfc3339.MaxFormattedLength];
+        foreach (var instant in instants)
+        {
+            var utc = instant.UtcDateTime;
+            var expected = utc.ToString(
+                utc.Ticks % TimeSpan.TicksPerSecond == 0 ? "yyyy'-'MM'-'dd'T'HH':'mm':'ss'Z'" : "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'ffffff'Z'",
+                System.Globalization.CultureInfo.InvariantCulture);
+
+            Assert.Equal(expected, Rfc3339.Format(instant));
+            Assert.Equal(expected, System.Text.Encoding.ASCII.GetString(utf8[..Rfc3339.Format(instant, utf8)]));
+        }
+    }
 }
