@@ -8,7 +8,7 @@ internal static class ResultTable
     public static void Print(IReadOnlyList<(QueryShape Shape, LatencySample? Argus, LatencySample? Direct)> results, int concurrency, int requests, TimeSpan budget)
     {
         Console.WriteLine();
-        Console.WriteLine($"Query shapes at concurrency {concurrency}: up to {requests} requests per side after a warm-up, at most {budget.TotalSeconds:N0} s per side; "
+        Console.WriteLine($"Query shapes at concurrency {concurrency}: up to {requests} requests per side after a warm-up, the sides taking turns, at most {budget.TotalSeconds:N0} s per side; "
             + $"{Environment.ProcessorCount} cores shared by Argus, Postgres and this client. Latencies in ms.");
         var header = string.Format(CultureInfo.InvariantCulture, "{0,-36} {1,6} {2,8} {3,8} {4,8} {5,8} | {6,6} {7,8} {8,8} {9,8} | {10,9} {11,9}",
             "shape", "n", "p50", "p90", "p99", "req/s", "n", "p50", "p99", "req/s", "p50 ratio", "p99 ratio");
