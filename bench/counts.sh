@@ -52,12 +52,15 @@ run() {
 }
 
 printf '%-52s' "1 writer, CPU only (synchronous_commit off), counts:"
-sql "ALTER SYSTEM SET synchronous_commit = off; SELECT pg_reload_conf()" >/dev/null
+sql "ALTER SYSTEM SET synchronous_commit = off"
+sql "SELECT pg_reload_conf()" >/dev/null
 run argus-silo:a
 sql "ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_counts"
 printf '%-52s' "1 writer, CPU only (synchronous_commit off), none:"
 run argus-silo:a
-sql "ALTER TABLE audit_logs ENABLE TRIGGER audit_logs_counts; ALTER SYSTEM RESET synchronous_commit; SELECT pg_reload_conf()" >/dev/null
+sql "ALTER TABLE audit_logs ENABLE TRIGGER audit_logs_counts"
+sql "ALTER SYSTEM RESET synchronous_commit"
+sql "SELECT pg_reload_conf()" >/dev/null
 printf '%-52s' "3 durable writers named alike (one stripe):"
 run same same same
 printf '%-52s' "3 durable writers named apart (own stripes):"
