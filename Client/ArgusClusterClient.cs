@@ -72,8 +72,7 @@ public sealed class ArgusClusterClient : IArgusCluster
             throw new AuditValidationException(refusal?.Field ?? "query", refusal?.Error ?? "Validation error: the query was refused");
         }
 
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync(ArgusJsonContext.Default.AuditPage, cancellationToken))!;
+        return await ReadAsync(response, ArgusJsonContext.Default.AuditPage, cancellationToken);
     }
 
     public async Task<AuditEntry?> FindAsync(Guid id, CancellationToken cancellationToken)
@@ -92,22 +91,19 @@ public sealed class ArgusClusterClient : IArgusCluster
             return null;
         }
 
-        response.EnsureSuccessStatusCode();
-        return await response.Content.ReadFromJsonAsync(ArgusJsonContext.Default.TraceTimeline, cancellationToken);
+        return await ReadAsync(response, ArgusJsonContext.Default.TraceTimeline, cancellationToken);
     }
 
     public async Task<AuditStats> GetStatsAsync(AuditStatsQuery query, CancellationToken cancellationToken)
     {
         using var response = await ReadFromAnySiloAsync(ArgusClient.StatsPath(query), cancellationToken);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync(ArgusJsonContext.Default.AuditStats, cancellationToken))!;
+        return await ReadAsync(response, ArgusJsonContext.Default.AuditStats, cancellationToken);
     }
 
     public async Task<EventTypeList> GetEventTypesAsync(CancellationToken cancellationToken)
     {
         using var response = await ReadFromAnySiloAsync(ArgusClient.EventTypesPath, cancellationToken);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync(ArgusJsonContext.Default.EventTypeList, cancellationToken))!;
+        return await ReadAsync(response, ArgusJsonContext.Default.EventTypeList, cancellationToken);
     }
 
     /// <summary>Healthy while some silo answers healthy and every partition has an owner.</summary>
@@ -169,5 +165,12 @@ public sealed class ArgusClusterClient : IArgusCluster
         }
 
         throw new ArgusUnavailableException("no silo could answer the read; retry later", last);
+    }
+
+    /// <summary>The body of a successful answer; any other status throws <see cref="HttpRequestException"/>.</summary>
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync(type, cancellationToken))!;
     }
 }

@@ -65,18 +65,8 @@ public sealed class SiloProtocol(HttpClient http)
     /// <summary>The partition map as <paramref name="silo"/> sees it, or null when it cannot be reached.</summary>
     public async Task<PartitionMap?> GetPartitionMapAsync(string silo, CancellationToken cancellationToken)
     {
-        try
-        {
-            using var request = Request(HttpMethod.Get, silo, PartitionsPath);
-            using var response = await http.SendAsync(request, cancellationToken);
-            return response.IsSuccessStatusCode
-                ? await response.Content.ReadFromJsonAsync(ArgusJsonContext.Default.PartitionMap, cancellationToken)
-                : null;
-        }
-        catch (Exception e) when (e is HttpRequestException or JsonException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            return null;
-        }
+        using var request = Request(HttpMethod.Get, silo, PartitionsPath);
+        return await AnswerOrNullAsync(request, ArgusJsonContext.Default.PartitionMap, cancellationToken);
     }
 
     /// <summary>The owner's answer, or null when it is not the owner (421) or could not be reached: re-route and retry.</summary>
@@ -130,12 +120,21 @@ public sealed class SiloProtocol(HttpClient http)
     {
         using var request = Request(HttpMethod.Post, owner, QueryPath);
         request.Content = JsonContent.Create(query, ArgusJsonContext.Default.PartitionQuery);
+        return await AnswerOrNullAsync(request, ArgusJsonContext.Default.PartitionRows, cancellationToken);
+    }
+
+    /// <summary>
+    /// The silo's JSON answer to <paramref name="request"/>, or null when it answered with an error
+    /// status, sent something unreadable, or could not be reached in time. Only cancelling
+    /// <paramref name="cancellationToken"/> throws.
+    /// </summary>
+    private async Task<T?> AnswerOrNullAsync<T>(HttpRequestMessage request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)
+        where T : class
+    {
         try
         {
             using var response = await http.SendAsync(request, cancellationToken);
-            return response.IsSuccessStatusCode
-                ? await response.Content.ReadFromJsonAsync(ArgusJsonContext.Default.PartitionRows, cancellationToken)
-                : null;
+            return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync(type, cancellationToken) : null;
         }
         catch (Exception e) when (e is HttpRequestException or JsonException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {

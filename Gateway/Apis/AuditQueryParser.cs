@@ -13,82 +13,75 @@ namespace Argus.Gateway.Apis;
 /// </summary>
 internal static class AuditQueryParser
 {
-    public static bool TryParse(IQueryCollection parameters, out AuditQuery query, out AuditValidationException error)
-    {
-        query = new AuditQuery();
-        error = null!;
-        try
-        {
-            query = new AuditQuery
+    public static bool TryParse(IQueryCollection parameters, out AuditQuery query, out AuditValidationException error) =>
+        Attempt(
+            () =>
             {
-                TraceId = Guid(parameters, "traceId"),
-                EventType = Text(parameters, "eventType", AuditLimits.MaxEventTypeLength),
-                EventAction = Enum<EventAction>(parameters, "eventAction", WireNames.EventActions),
-                Status = Enum<AuditStatus>(parameters, "status", WireNames.Statuses),
-                ActorType = Enum<ActorType>(parameters, "actorType", WireNames.ActorTypes),
-                ActorId = Text(parameters, "actorId", AuditLimits.MaxIdentifierLength),
-                TargetType = Enum<TargetType>(parameters, "targetType", WireNames.TargetTypes),
-                TargetId = Text(parameters, "targetId", AuditLimits.MaxIdentifierLength),
-                Source = Text(parameters, "source", AuditLimits.MaxSourceLength),
-                TenantId = Text(parameters, "tenantId", AuditLimits.MaxTenantIdLength),
-                RequestId = Text(parameters, "requestId", AuditLimits.MaxRequestIdLength),
-                IpAddress = IpAddress(parameters, "ipAddress"),
-                HttpMethod = HttpMethod(parameters, "httpMethod"),
-                HttpPath = HttpPath(parameters, "httpPath"),
-                HttpStatus = Integer(parameters, "httpStatus", AuditLimits.MinHttpStatus, AuditLimits.MaxHttpStatus),
-                Since = Time(parameters, "since", "startTime"),
-                Until = Time(parameters, "until", "endTime"),
-                Limit = Integer(parameters, "limit", 1, AuditLimits.MaxLimit) ?? AuditLimits.DefaultLimit,
-                Offset = Integer(parameters, "offset", 0, int.MaxValue) ?? 0,
-                Cursor = Text(parameters, "cursor", AuditLimits.MaxCursorLength),
-                IncludeTotal = Boolean(parameters, "includeTotal"),
-            };
-
-            CheckRange(query.Since, query.Until);
-            return true;
-        }
-        catch (AuditValidationException e)
-        {
-            error = e;
-            return false;
-        }
-    }
+                var parsed = new AuditQuery
+                {
+                    TraceId = Guid(parameters, "traceId"),
+                    EventType = Text(parameters, "eventType", AuditLimits.MaxEventTypeLength),
+                    EventAction = Enum<EventAction>(parameters, "eventAction", WireNames.EventActions),
+                    Status = Enum<AuditStatus>(parameters, "status", WireNames.Statuses),
+                    ActorType = Enum<ActorType>(parameters, "actorType", WireNames.ActorTypes),
+                    ActorId = Text(parameters, "actorId", AuditLimits.MaxIdentifierLength),
+                    TargetType = Enum<TargetType>(parameters, "targetType", WireNames.TargetTypes),
+                    TargetId = Text(parameters, "targetId", AuditLimits.MaxIdentifierLength),
+                    Source = Text(parameters, "source", AuditLimits.MaxSourceLength),
+                    TenantId = Text(parameters, "tenantId", AuditLimits.MaxTenantIdLength),
+                    RequestId = Text(parameters, "requestId", AuditLimits.MaxRequestIdLength),
+                    IpAddress = IpAddress(parameters, "ipAddress"),
+                    HttpMethod = HttpMethod(parameters, "httpMethod"),
+                    HttpPath = HttpPath(parameters, "httpPath"),
+                    HttpStatus = Integer(parameters, "httpStatus", AuditLimits.MinHttpStatus, AuditLimits.MaxHttpStatus),
+                    Since = Time(parameters, "since", "startTime"),
+                    Until = Time(parameters, "until", "endTime"),
+                    Limit = Integer(parameters, "limit", 1, AuditLimits.MaxLimit) ?? AuditLimits.DefaultLimit,
+                    Offset = Integer(parameters, "offset", 0, int.MaxValue) ?? 0,
+                    Cursor = Text(parameters, "cursor", AuditLimits.MaxCursorLength),
+                    IncludeTotal = Boolean(parameters, "includeTotal"),
+                };
+                CheckRange(parsed.Since, parsed.Until);
+                return parsed;
+            },
+            new AuditQuery(),
+            out query,
+            out error);
 
     /// <summary>The entries a statistics report counts: a time range under the same rules as <see cref="TryParse"/>, and a tenant.</summary>
-    public static bool TryParseStats(IQueryCollection parameters, out AuditStatsQuery query, out AuditValidationException error)
-    {
-        query = new AuditStatsQuery();
-        error = null!;
-        try
-        {
-            query = new AuditStatsQuery
+    public static bool TryParseStats(IQueryCollection parameters, out AuditStatsQuery query, out AuditValidationException error) =>
+        Attempt(
+            () =>
             {
-                Since = Time(parameters, "since", "startTime"),
-                Until = Time(parameters, "until", "endTime"),
-                TenantId = Text(parameters, "tenantId", AuditLimits.MaxTenantIdLength),
-            };
-            CheckRange(query.Since, query.Until);
-            return true;
-        }
-        catch (AuditValidationException e)
-        {
-            error = e;
-            return false;
-        }
-    }
+                var parsed = new AuditStatsQuery
+                {
+                    Since = Time(parameters, "since", "startTime"),
+                    Until = Time(parameters, "until", "endTime"),
+                    TenantId = Text(parameters, "tenantId", AuditLimits.MaxTenantIdLength),
+                };
+                CheckRange(parsed.Since, parsed.Until);
+                return parsed;
+            },
+            new AuditStatsQuery(),
+            out query,
+            out error);
 
     /// <summary>An optional integer parameter in <c>[min, max]</c>, under the same rules as <c>limit</c> and <c>offset</c>.</summary>
-    public static bool TryParseInteger(IQueryCollection parameters, string name, int min, int max, out int? value, out AuditValidationException error)
+    public static bool TryParseInteger(IQueryCollection parameters, string name, int min, int max, out int? value, out AuditValidationException error) =>
+        Attempt(() => Integer(parameters, name, min, max), null, out value, out error);
+
+    /// <summary>Runs <paramref name="parse"/>; a refusal becomes false and the error naming its field (<paramref name="value"/> is then <paramref name="fallback"/>).</summary>
+    private static bool Attempt<T>(Func<T> parse, T fallback, out T value, out AuditValidationException error)
     {
-        value = null;
-        error = null!;
         try
         {
-            value = Integer(parameters, name, min, max);
+            value = parse();
+            error = null!;
             return true;
         }
         catch (AuditValidationException e)
         {
+            value = fallback;
             error = e;
             return false;
         }

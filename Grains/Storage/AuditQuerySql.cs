@@ -37,29 +37,29 @@ internal static class AuditQuerySql
         return new AuditSql(sql.ToString(), parameters);
     }
 
-    /// <summary>The number of all matches of <paramref name="read"/>'s filters in its partitions: the same conditions, no position, no order, no limit.</summary>
-    public static AuditSql Count(PageRead read)
+    /// <summary>The number of all matches of <paramref name="filters"/> in <paramref name="partitions"/> (null: all): the page's conditions, no position, no order, no limit.</summary>
+    public static AuditSql Count(AuditQuery filters, IReadOnlyCollection<int>? partitions = null)
     {
         var parameters = new List<NpgsqlParameter>();
-        if (AuditFilters.Of(read.Filters).All(f => f.Value is null))
+        if (AuditFilters.Of(filters).All(f => f.Value is null))
         {
             // Unfiltered: every partition's sequence is gap-free from 1 and moves with its rows in one
             // statement (argus_append), so the rows stored are the sum of the partitions' last
             // positions. Exact, and one row per partition instead of every entry.
             var all = new StringBuilder("SELECT coalesce(sum(last_seq), 0)::bigint FROM argus_partitions");
-            Where(all, parameters, read.Filters, read.Partitions);
+            Where(all, parameters, filters, partitions);
             return new AuditSql(all.ToString(), parameters);
         }
 
-        if (read.Partitions is null && AuditFilters.AreCounted(read.Filters))
+        if (partitions is null && AuditFilters.AreCounted(filters))
         {
             var counted = new StringBuilder("SELECT coalesce(sum(n), 0)::bigint FROM (");
-            CountedRows(counted, parameters, read.Filters, columns: "");
+            CountedRows(counted, parameters, filters, columns: "");
             return new AuditSql(counted.Append(") AS counted").ToString(), parameters);
         }
 
         var sql = new StringBuilder("SELECT count(*) FROM audit_logs");
-        Where(sql, parameters, read.Filters, read.Partitions);
+        Where(sql, parameters, filters, partitions);
         return new AuditSql(sql.ToString(), parameters);
     }
 

@@ -108,7 +108,7 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
         batch.BatchCommands.Add(AuditQuerySql.Page(read).ToBatchCommand());
         if (read.Count)
         {
-            batch.BatchCommands.Add(AuditQuerySql.Count(read).ToBatchCommand());
+            batch.BatchCommands.Add(AuditQuerySql.Count(read.Filters, read.Partitions).ToBatchCommand());
         }
 
         var logs = new List<AuditEntry>();
@@ -141,7 +141,7 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
     internal async Task<long> CountAsync(AuditQuery filters, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = AuditQuerySql.Count(new PageRead(filters, null, null, 0, 0, KeysOnly: true, Count: true)).ToCommand(connection);
+        await using var command = AuditQuerySql.Count(filters).ToCommand(connection);
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 

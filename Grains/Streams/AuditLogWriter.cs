@@ -309,7 +309,6 @@ public sealed partial class AuditLogWriter : BackgroundService
         {
             Complete(pending, AppendResult.Stored(pending.Entry with { CreatedAt = createdAt }));
         }
-
     }
 
     /// <summary>Answers the entries already stored (a retry of an earlier request, or of our own ambiguous commit).</summary>

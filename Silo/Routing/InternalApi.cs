@@ -44,8 +44,7 @@ public static class InternalApi
 
         if (query is null || query.Take is < 1 or > QueryGrain.MaxMergedKeys || query.Partitions.Count != query.Partitions.Distinct().Count())
         {
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await context.Response.WriteAsJsonAsync(new ErrorResponse("malformed partition query"), ArgusJsonContext.Default.ErrorResponse);
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, "malformed partition query");
             return;
         }
 
@@ -56,15 +55,13 @@ public static class InternalApi
         }
         catch (Exception e) when (Grains.Storage.StorageFailures.IsUnavailable(e))
         {
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            await context.Response.WriteAsJsonAsync(new ErrorResponse(Grains.Storage.StorageFailures.DescribeRead(e)), ArgusJsonContext.Default.ErrorResponse);
+            await ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, Grains.Storage.StorageFailures.DescribeRead(e));
             return;
         }
 
         if (rows is null)
         {
-            context.Response.StatusCode = StatusCodes.Status421MisdirectedRequest;
-            await context.Response.WriteAsJsonAsync(new ErrorResponse("this silo does not own every partition asked for"), ArgusJsonContext.Default.ErrorResponse);
+            await ErrorAsync(context, StatusCodes.Status421MisdirectedRequest, "this silo does not own every partition asked for");
             return;
         }
 
@@ -89,8 +86,7 @@ public static class InternalApi
         }
         catch (Exception e) when (e is JsonException or Grains.Abstractions.Validation.AuditValidationException)
         {
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await context.Response.WriteAsJsonAsync(new ErrorResponse("malformed forwarded entry: " + e.Message), ArgusJsonContext.Default.ErrorResponse);
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, "malformed forwarded entry: " + e.Message);
             return;
         }
         finally
@@ -118,5 +114,11 @@ public static class InternalApi
         {
             await context.Response.WriteAsJsonAsync(new ErrorResponse(result.Error ?? result.Status.ToString()), ArgusJsonContext.Default.ErrorResponse);
         }
+    }
+
+    private static Task ErrorAsync(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(new ErrorResponse(message), ArgusJsonContext.Default.ErrorResponse);
     }
 }
