@@ -1,176 +1,189 @@
-using System.Net;
-using System.Net.Http.Json;
-using Argus.Client.Routing;
 using Argus.Grains.Abstractions;
 using Argus.Grains.Abstractions.Partitioning;
 using Argus.Grains.Abstractions.Reports;
-using Argus.Grains.Abstractions.Serialization;
-using Argus.Grains.Abstractions.Validation;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime;
 
 namespace Argus.Client;
 
 /// <summary>
-/// The cluster for in-cluster .NET services and gateways: no gateway hop. It discovers the silos
-/// from seed addresses, caches the partition map, sends each entry straight to the silo owning
-/// its partition, and on a 421 or a connection failure refreshes the map and retries, up to
-/// <see cref="ArgusClusterOptions.RoutingTimeout"/>. The entry's id is fixed by the caller before
-/// the first attempt, so no retry can store it twice. Reads go to any live silo, which answers them
-/// for the whole cluster and checks cursors (this client holds no key).
+/// The cluster through Orleans, no HTTP hop: used by a node's own API (the silo's grain factory),
+/// by a gateway-only process and by in-cluster services (an Orleans client whose gateways come
+/// from the membership in Postgres). An append goes to the grain owning its partition; while that
+/// owner moves, is lost or is being taken over (NotOwner, a silo unreachable, an activation that
+/// cannot start) it is sent again, up to <see cref="ArgusClusterOptions.RoutingTimeout"/>. The
+/// entry's id is fixed before the first attempt, so no retry can store it twice. Reads go to a
+/// query grain on the silo a call reaches.
 /// </summary>
-public sealed class ArgusClusterClient : IArgusCluster
+/// <remarks>
+/// An in-cluster service's entries are checked here by the HTTP API's rules
+/// (<see cref="Grains.Abstractions.Serialization.AuditEntryJson.Normalize"/>): an invalid one throws
+/// <see cref="Grains.Abstractions.Validation.AuditValidationException"/> naming the field and never
+/// leaves the process. The HTTP API's own client skips that: it has just read the entry by the same rules.
+/// </remarks>
+public sealed partial class ArgusClusterClient : IArgusCluster
 {
-    private readonly SiloProtocol silos;
-    private readonly HttpClient http;
-    private readonly ArgusClusterOptions options;
+    private readonly IGrainFactory grains;
     private readonly TimeProvider time;
-    private volatile PartitionMap? map;
+    private readonly ILogger<ArgusClusterClient> logger;
+    private readonly TimeSpan routingTimeout;
+    private readonly TimeSpan attemptTimeout;
+    private readonly bool entriesValidated;
+    private int partitionCount;
 
-    public ArgusClusterClient(IOptions<ArgusClusterOptions> options, TimeProvider time)
+    public ArgusClusterClient(IGrainFactory grains, IOptions<ArgusClusterOptions> options, TimeProvider time, ILogger<ArgusClusterClient> logger)
+        : this(grains, options, time, logger, entriesValidated: false)
     {
-        this.options = options.Value;
-        this.time = time;
-        silos = SiloProtocol.Create(this.options.RequestTimeout);
-        http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(2), MaxConnectionsPerServer = 256 })
-        {
-            Timeout = this.options.RequestTimeout,
-        };
     }
 
+    /// <param name="entriesValidated">True for the HTTP API, whose entries were read by the same rules already.</param>
+    internal ArgusClusterClient(IGrainFactory grains, IOptions<ArgusClusterOptions> options, TimeProvider time, ILogger<ArgusClusterClient> logger, bool entriesValidated)
+    {
+        this.grains = grains;
+        this.time = time;
+        this.logger = logger;
+        this.entriesValidated = entriesValidated;
+        routingTimeout = options.Value.RoutingTimeout;
+        attemptTimeout = options.Value.AttemptTimeout;
+    }
+
+    /// <exception cref="Grains.Abstractions.Validation.AuditValidationException">The entry is not valid (in-cluster callers); nothing was sent.</exception>
     public async ValueTask<AppendResult> AppendAsync(AuditEntry entry, CancellationToken cancellationToken)
+    {
+        if (!entriesValidated)
+        {
+            // Fixed here when the caller did not: every attempt below sends the same id.
+            entry = Grains.Abstractions.Serialization.AuditEntryJson.Normalize(entry.Id == Guid.Empty ? entry with { Id = EntryIds.NewId(time) } : entry);
+        }
+
+        var started = time.GetTimestamp();
+        int partition;
+        try
+        {
+            partition = PartitionHash.PartitionOf(entry.PartitionKey, await PartitionCountAsync(cancellationToken));
+        }
+        catch (ArgusUnavailableException e)
+        {
+            return AppendResult.Failed(AppendStatus.Unavailable, e.Message);
+        }
+
+        var owner = grains.GetGrain<IPartitionGrain>(partition);
+        for (var attempt = 0; ; attempt++)
+        {
+            string reason;
+            var remaining = routingTimeout - time.GetElapsedTime(started);
+            try
+            {
+                // An attempt left waiting is sent again; a late outcome of it changes nothing (same id).
+                var wait = remaining < attemptTimeout ? (remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero) : attemptTimeout;
+                var result = await owner.AppendAsync(entry).AsTask().WaitAsync(wait, time, cancellationToken);
+                if (result.Status != AppendStatus.NotOwner)
+                {
+                    return result;
+                }
+
+                reason = result.Error ?? "the owner moved";
+            }
+            catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested)
+            {
+                reason = e.Message;
+            }
+
+            remaining = routingTimeout - time.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+            {
+                LogGaveUp(entry.Id, partition, attempt + 1, reason);
+                return AppendResult.Failed(AppendStatus.Unavailable, $"partition {partition} has no reachable owner ({reason}); retry later");
+            }
+
+            await Task.Delay(RetryPause(attempt, remaining), time, cancellationToken);
+        }
+    }
+
+    public Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken) =>
+        ReadAsync(q => q.QueryAsync(query, cancellationToken), cancellationToken);
+
+    public Task<AuditEntry?> FindAsync(Guid id, CancellationToken cancellationToken) =>
+        ReadAsync(q => q.FindAsync(id, cancellationToken), cancellationToken);
+
+    public Task<TraceTimeline?> GetTraceAsync(Guid traceId, int limit, CancellationToken cancellationToken) =>
+        ReadAsync(q => q.GetTraceAsync(traceId, limit, cancellationToken), cancellationToken);
+
+    public Task<AuditStats> GetStatsAsync(AuditStatsQuery query, CancellationToken cancellationToken) =>
+        ReadAsync(q => q.GetStatsAsync(query, cancellationToken), cancellationToken);
+
+    public Task<EventTypeList> GetEventTypesAsync(CancellationToken cancellationToken) =>
+        ReadAsync(q => q.GetEventTypesAsync(cancellationToken), cancellationToken);
+
+    public async Task<HealthReport> CheckHealthAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Query.CheckHealthAsync(cancellationToken);
+        }
+        catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested)
+        {
+            return new HealthReport(false, "no silo answered: " + e.Message);
+        }
+    }
+
+    /// <summary>How long a caller sending an entry again pauses before attempt <paramref name="attempt"/> + 1: 10 ms doubling to 250 ms.</summary>
+    public static TimeSpan RetryPause(int attempt, TimeSpan remaining)
+    {
+        var pause = TimeSpan.FromMilliseconds(Math.Min(250, 10 << Math.Min(attempt, 5)));
+        return pause < remaining ? pause : remaining;
+    }
+
+    private IQueryGrain Query => grains.GetGrain<IQueryGrain>(0);
+
+    /// <summary>The cluster's partition count, asked once: it is fixed when the cluster is created.</summary>
+    private async ValueTask<int> PartitionCountAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref partitionCount) is > 0 and var known)
+        {
+            return known;
+        }
+
+        var count = await ReadAsync(q => q.GetPartitionCountAsync(), cancellationToken);
+        Volatile.Write(ref partitionCount, count);
+        return count;
+    }
+
+    /// <summary>
+    /// A read on whichever silo the call reaches, tried again while no silo can answer (one lost
+    /// mid-call, none reachable yet), up to the routing timeout: then <see cref="ArgusUnavailableException"/>.
+    /// A refusal (<see cref="Grains.Abstractions.Validation.AuditValidationException"/>) and Postgres
+    /// unavailable (<see cref="ArgusUnavailableException"/>) come back as they are.
+    /// </summary>
+    private async Task<T> ReadAsync<T>(Func<IQueryGrain, Task<T>> read, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         for (var attempt = 0; ; attempt++)
         {
-            var current = map ?? await RefreshAsync(cancellationToken);
-            if (current?.OwnerOf(entry.PartitionKey) is { } owner
-                && await silos.AppendAsync(owner, entry, cancellationToken) is { Status: not AppendStatus.NotOwner } result)
-            {
-                return result;
-            }
-
-            map = null; // no owner known, misdirected or unreachable: read the map again
-            var remaining = options.RoutingTimeout - time.GetElapsedTime(started);
-            if (remaining <= TimeSpan.Zero)
-            {
-                return AppendResult.Failed(AppendStatus.Unavailable, "no silo owning the entry's partition could be reached; retry later");
-            }
-
-            await Task.Delay(SiloProtocol.RetryPause(attempt, remaining), time, cancellationToken);
-        }
-    }
-
-    /// <summary>A page as any live silo answers it (the silo fans the query out and checks the cursor).</summary>
-    /// <exception cref="AuditValidationException">The silo refused the query (a cursor that is not valid for it).</exception>
-    /// <exception cref="ArgusUnavailableException">No silo could answer.</exception>
-    public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
-    {
-        using var response = await ReadFromAnySiloAsync("api/audit-logs" + ArgusClient.ToQueryString(query), cancellationToken);
-        if (response.StatusCode == HttpStatusCode.BadRequest)
-        {
-            var refusal = await response.Content.ReadFromJsonAsync(ArgusJsonContext.Default.ErrorResponse, cancellationToken);
-            throw new AuditValidationException(refusal?.Field ?? "query", refusal?.Error ?? "Validation error: the query was refused");
-        }
-
-        return await ReadAsync(response, ArgusJsonContext.Default.AuditPage, cancellationToken);
-    }
-
-    public async Task<AuditEntry?> FindAsync(Guid id, CancellationToken cancellationToken)
-    {
-        using var response = await ReadFromAnySiloAsync("api/audit-logs/" + id, cancellationToken);
-        return response.StatusCode == HttpStatusCode.NotFound
-            ? null
-            : await response.Content.ReadFromJsonAsync(ArgusJsonContext.Default.AuditEntry, cancellationToken);
-    }
-
-    public async Task<TraceTimeline?> GetTraceAsync(Guid traceId, int limit, CancellationToken cancellationToken)
-    {
-        using var response = await ReadFromAnySiloAsync(ArgusClient.TracePath(traceId, limit), cancellationToken);
-        if (response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-
-        return await ReadAsync(response, ArgusJsonContext.Default.TraceTimeline, cancellationToken);
-    }
-
-    public async Task<AuditStats> GetStatsAsync(AuditStatsQuery query, CancellationToken cancellationToken)
-    {
-        using var response = await ReadFromAnySiloAsync(ArgusClient.StatsPath(query), cancellationToken);
-        return await ReadAsync(response, ArgusJsonContext.Default.AuditStats, cancellationToken);
-    }
-
-    public async Task<EventTypeList> GetEventTypesAsync(CancellationToken cancellationToken)
-    {
-        using var response = await ReadFromAnySiloAsync(ArgusClient.EventTypesPath, cancellationToken);
-        return await ReadAsync(response, ArgusJsonContext.Default.EventTypeList, cancellationToken);
-    }
-
-    /// <summary>Healthy while some silo answers healthy and every partition has an owner.</summary>
-    public async Task<HealthReport> CheckHealthAsync(CancellationToken cancellationToken)
-    {
-        var current = await RefreshAsync(cancellationToken);
-        if (current is null)
-        {
-            return new HealthReport(false, "no silo reachable");
-        }
-
-        var unowned = current.Owners.Count(o => o is null);
-        return unowned == 0 ? HealthReport.Ok : new HealthReport(false, $"{unowned} partitions have no owner");
-    }
-
-    /// <summary>Reads the map from the first silo that answers: known owners first, then the seeds.</summary>
-    private async Task<PartitionMap?> RefreshAsync(CancellationToken cancellationToken)
-    {
-        foreach (var silo in Candidates())
-        {
-            if (await silos.GetPartitionMapAsync(silo, cancellationToken) is { } fresh)
-            {
-                map = fresh;
-                return fresh;
-            }
-        }
-
-        return null;
-    }
-
-    private IEnumerable<string> Candidates() =>
-        (map?.Silos ?? []).Concat(options.SeedSilos.Select(s => s.ToString())).Distinct(StringComparer.Ordinal);
-
-    /// <summary>A read answered by the first reachable silo; Postgres behind every silo holds every partition.</summary>
-    private async Task<HttpResponseMessage> ReadFromAnySiloAsync(string pathAndQuery, CancellationToken cancellationToken)
-    {
-        HttpRequestException? last = null;
-        foreach (var silo in Candidates())
-        {
             try
             {
-                using var request = SiloProtocol.Request(HttpMethod.Get, silo, pathAndQuery);
-                var response = await http.SendAsync(request, cancellationToken);
-                if (response.StatusCode != HttpStatusCode.ServiceUnavailable)
+                return await read(Query);
+            }
+            catch (Exception e) when (IsTransient(e) && e is not ArgusUnavailableException && !cancellationToken.IsCancellationRequested)
+            {
+                var remaining = routingTimeout - time.GetElapsedTime(started);
+                if (remaining <= TimeSpan.Zero)
                 {
-                    return response;
+                    throw new ArgusUnavailableException("no silo could answer the read; retry later", e);
                 }
 
-                response.Dispose();
-            }
-            catch (HttpRequestException e)
-            {
-                last = e;
-            }
-            catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
-            {
-                last = new HttpRequestException($"silo {silo} did not answer in time", e); // try the next one
+                await Task.Delay(RetryPause(attempt, remaining), time, cancellationToken);
             }
         }
-
-        throw new ArgusUnavailableException("no silo could answer the read; retry later", last);
     }
 
-    /// <summary>The body of a successful answer; any other status throws <see cref="HttpRequestException"/>.</summary>
-    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)
-    {
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync(type, cancellationToken))!;
-    }
+    /// <summary>
+    /// Failures that another attempt may not see: a silo lost or unreachable, no answer in time,
+    /// an owner that could not be activated yet (Postgres down, the silo starting).
+    /// </summary>
+    private static bool IsTransient(Exception e) => e is OrleansException or TimeoutException or ArgusUnavailableException;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Entry {Id}: no owner of partition {Partition} answered after {Attempts} attempts: {Reason}")]
+    private partial void LogGaveUp(Guid id, int partition, int attempts, string reason);
 }

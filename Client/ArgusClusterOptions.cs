@@ -1,19 +1,49 @@
 namespace Argus.Client;
 
-/// <summary>How an in-cluster caller finds and talks to the silos (section <c>Argus:Cluster</c>).</summary>
+/// <summary>
+/// The Orleans cluster Argus runs as (section <c>Argus:Cluster</c>): silos and the clients that
+/// call them must name the same cluster and service, and find each other in the same Postgres.
+/// </summary>
 public sealed class ArgusClusterOptions
 {
     public const string Section = "Argus:Cluster";
 
-    /// <summary>Silo addresses to discover the cluster from, comma-separated, e.g. <c>http://silo-1:3001,http://silo-2:3001</c>.</summary>
-    public string Seeds { get; set; } = "";
+    public const string DefaultClusterId = "argus";
 
-    /// <summary>How long an append keeps re-routing (partitions moving, a silo lost) before it fails.</summary>
+    public const string DefaultServiceId = "argus";
+
+    /// <summary>The deployment: silos with the same id form one cluster (Orleans' ClusterId).</summary>
+    public string ClusterId { get; set; } = DefaultClusterId;
+
+    /// <summary>The service across deployments (Orleans' ServiceId).</summary>
+    public string ServiceId { get; set; } = DefaultServiceId;
+
+    /// <summary>
+    /// How long an append keeps trying while its partition's owner moves, is lost or is being
+    /// taken over (and a read while no silo answers) before it fails as unavailable.
+    /// </summary>
     public TimeSpan RoutingTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Bound on one call to a silo.</summary>
-    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// How long one attempt of an append waits before it is sent again (same id, so never stored
+    /// twice). A call in flight to a silo that was just lost is not always failed at once (through a
+    /// gateway it waits for its response timeout); sending it again reaches the partition's next owner.
+    /// </summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
-    public IEnumerable<Uri> SeedSilos =>
-        Seeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => new Uri(s));
+    /// <summary>How long an Orleans client (a gateway-only process, an in-cluster service) keeps trying to reach its first silo.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    public IEnumerable<string> Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ClusterId) || string.IsNullOrWhiteSpace(ServiceId))
+        {
+            yield return $"{Section}:ClusterId and {Section}:ServiceId must not be empty.";
+        }
+
+        if (RoutingTimeout <= TimeSpan.Zero || AttemptTimeout <= TimeSpan.Zero || ConnectTimeout <= TimeSpan.Zero)
+        {
+            yield return $"{Section}:RoutingTimeout, {Section}:AttemptTimeout and {Section}:ConnectTimeout must be positive.";
+        }
+    }
 }

@@ -26,6 +26,7 @@ public enum AppendStatus
 }
 
 /// <summary>The outcome of an append: the stored (or original) entry on success, else an explanation.</summary>
+[GenerateSerializer, Immutable]
 public readonly record struct AppendResult(AppendStatus Status, AuditEntry? Entry = null, string? Error = null)
 {
     public bool IsSuccess => Status is AppendStatus.Stored or AppendStatus.Replayed;

@@ -4,4 +4,11 @@ namespace Argus.Grains.Abstractions;
 /// Argus cannot answer right now (Postgres unreachable, no silo reachable, the node starting).
 /// Nothing is wrong with the request: the same request may succeed later.
 /// </summary>
-public sealed class ArgusUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+[GenerateSerializer]
+public sealed class ArgusUnavailableException : Exception
+{
+    public ArgusUnavailableException(string message, Exception? inner = null)
+        : base(message, inner)
+    {
+    }
+}

@@ -9,66 +9,90 @@ namespace Argus.Grains.Abstractions;
 /// Postgres (jsonb) and back without being rebuilt as object graphs.
 /// Timestamps are kept at microsecond precision, the precision Postgres stores.
 /// </remarks>
+[GenerateSerializer, Immutable]
 public sealed record AuditEntry
 {
     /// <summary>Fixed before the first storage attempt, so every retry carries the same id.</summary>
+    [Id(0)]
     public required Guid Id { get; init; }
 
     /// <summary>The distributed trace the entry belongs to; null for a standalone event.</summary>
+    [Id(1)]
     public Guid? TraceId { get; init; }
 
     /// <summary>When the audited action happened, as the caller reported it.</summary>
+    [Id(2)]
     public required DateTimeOffset Timestamp { get; init; }
 
+    [Id(3)]
     public string? EventType { get; init; }
 
+    [Id(4)]
     public EventAction? EventAction { get; init; }
 
+    [Id(5)]
     public required AuditStatus Status { get; init; }
 
+    [Id(6)]
     public required ActorType ActorType { get; init; }
 
+    [Id(7)]
     public required string ActorId { get; init; }
 
+    [Id(8)]
     public required TargetType TargetType { get; init; }
 
+    [Id(9)]
     public string? TargetId { get; init; }
 
     /// <summary>JSON object text, or null.</summary>
+    [Id(10)]
     public string? RequestMetadata { get; init; }
 
     /// <summary>JSON object text, or null.</summary>
+    [Id(11)]
     public string? ResponseMetadata { get; init; }
 
     /// <summary>JSON object text, or null.</summary>
+    [Id(12)]
     public string? AdditionalMetadata { get; init; }
 
     /// <summary>The service or system that emitted the entry (a CloudEvent's <c>source</c>).</summary>
+    [Id(13)]
     public string? Source { get; init; }
 
+    [Id(14)]
     public string? TenantId { get; init; }
 
     /// <summary>The id of the request that caused the action, as the caller's edge assigned it.</summary>
+    [Id(15)]
     public string? RequestId { get; init; }
 
     /// <summary>The client's address in canonical text form (as <see cref="System.Net.IPAddress.ToString"/> writes it).</summary>
+    [Id(16)]
     public string? IpAddress { get; init; }
 
+    [Id(17)]
     public string? UserAgent { get; init; }
 
     /// <summary>Upper-case, e.g. GET.</summary>
+    [Id(18)]
     public string? HttpMethod { get; init; }
 
     /// <summary>Starts with '/'; may carry a query string.</summary>
+    [Id(19)]
     public string? HttpPath { get; init; }
 
     /// <summary>100..599.</summary>
+    [Id(20)]
     public int? HttpStatus { get; init; }
 
     /// <summary>How long the request took, in milliseconds; finite and not negative.</summary>
+    [Id(21)]
     public double? LatencyMs { get; init; }
 
     /// <summary>When Argus stored the entry; set by the silo's writer when it forms the commit batch.</summary>
+    [Id(22)]
     public DateTimeOffset CreatedAt { get; init; }
 
     /// <summary>The key that decides the entry's partition: its trace, or the entry itself when standalone.</summary>

@@ -1,7 +1,29 @@
+using Argus.Grains.Abstractions.Reports;
+
 namespace Argus.Grains.Abstractions;
 
-/// <summary>Answers filtered reads with exact, deterministic pages.</summary>
-public interface IQueryGrain
+/// <summary>
+/// Reads, answered on the silo a call reaches (a stateless worker): exact, deterministic pages,
+/// single entries, traces, statistics and vocabularies. Every acknowledged entry is in Postgres
+/// before its acknowledgement, so any silo answers every read exactly.
+/// </summary>
+public interface IQueryGrain : IGrainWithIntegerKey
 {
     Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken);
+
+    /// <summary>The entry with this id, or null when none is stored.</summary>
+    Task<AuditEntry?> FindAsync(Guid id, CancellationToken cancellationToken);
+
+    /// <summary>The trace as a timeline, or null when no entry has this trace id.</summary>
+    Task<TraceTimeline?> GetTraceAsync(Guid traceId, int limit, CancellationToken cancellationToken);
+
+    Task<AuditStats> GetStatsAsync(AuditStatsQuery query, CancellationToken cancellationToken);
+
+    Task<EventTypeList> GetEventTypesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Healthy while Postgres answers and every partition has an owner on an active silo.</summary>
+    Task<HealthReport> CheckHealthAsync(CancellationToken cancellationToken);
+
+    /// <summary>The cluster's partition count: fixed when its schema was created.</summary>
+    Task<int> GetPartitionCountAsync();
 }

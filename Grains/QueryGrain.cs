@@ -1,27 +1,36 @@
 using Argus.Grains.Abstractions;
 using Argus.Grains.Abstractions.Partitioning;
 using Argus.Grains.Abstractions.Querying;
+using Argus.Grains.Abstractions.Reports;
 using Argus.Grains.Abstractions.Validation;
+using Argus.Grains.Options;
+using Argus.Grains.Partitions;
+using Argus.Grains.Placement;
 using Argus.Grains.Storage;
-using Argus.Grains.Streams;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 
 namespace Argus.Grains;
 
 /// <summary>
-/// Answers filtered reads with exact pages. The partitions that matter (all of them, or the one of
-/// a trace) are read where they are owned: this silo reads its own, each other live owner is asked
-/// for its partitions' first matches and their count, and the answers are merged in page order.
-/// Postgres holds every partition, so whatever an owner does not answer in time (or no live silo
-/// owns) is read from Postgres right here: a slow or lost silo costs time, never a wrong page.
-/// When this silo is the only reader needed, the page and its count are one plain statement.
+/// Answers reads on the silo a call reaches. Every acknowledged entry is committed to Postgres
+/// before its acknowledgement, so this silo answers exactly whoever owns the partitions. A page
+/// over several partitions is one statement (<see cref="QueryPlan.OneStatement"/>), or, with
+/// <see cref="QueryPlan.FanOut"/>, each owner's part merged in page order: this silo reads its own
+/// partitions, asks every other owner for its partitions' first matches and count, and reads from
+/// Postgres whatever an owner does not answer in time. A slow or lost silo costs time, never rows.
 /// </summary>
+[StatelessWorker]
 public sealed partial class QueryGrain(
     AuditStore store,
-    PartitionStreams streams,
+    AuditReportStore reports,
+    LocalPartitions partitions,
     PageCursors cursors,
-    IQueryPeers peers,
-    ILogger<QueryGrain> logger) : IQueryGrain
+    IClusterMembershipService membership,
+    IOptions<QueryOptions> options,
+    ILogger<QueryGrain> logger) : Grain, IQueryGrain
 {
     /// <summary>
     /// The most keys an owner sends for one page (offset + limit + 1). A deeper page would cost each
@@ -37,37 +46,71 @@ public sealed partial class QueryGrain(
             throw new AuditValidationException("cursor", "Validation error: give 'cursor' or 'offset', not both: a cursor already says where its page starts");
         }
 
-        if (!cursors.IsReady)
+        if (!cursors.IsReady || !partitions.IsReady)
         {
-            throw new ArgusUnavailableException("the node is starting");
+            throw new ArgusUnavailableException("the silo is starting");
         }
 
         var after = query.Cursor is { } cursor ? cursors.Decode(cursor, query) : (OrderKey?)null;
         var count = query.IncludeTotal ?? after is null;
+        var (logs, more, total) = await ReadAsync(() => ReadPageAsync(query, after, count, cancellationToken));
+        var next = more && logs.Count > 0 ? cursors.Encode(OrderKey.Of(logs[^1]), query) : null;
+        return new AuditPage(logs, total, query.Limit, query.Offset, next);
+    }
+
+    public async Task<AuditEntry?> FindAsync(Guid id, CancellationToken cancellationToken) =>
+        (await ReadAsync(() => store.FindAsync([id], cancellationToken))).GetValueOrDefault(id);
+
+    public Task<TraceTimeline?> GetTraceAsync(Guid traceId, int limit, CancellationToken cancellationToken) =>
+        ReadAsync(() => reports.TraceAsync(traceId, limit, cancellationToken));
+
+    public Task<AuditStats> GetStatsAsync(AuditStatsQuery query, CancellationToken cancellationToken) =>
+        ReadAsync(() => reports.StatsAsync(query, cancellationToken));
+
+    public Task<EventTypeList> GetEventTypesAsync(CancellationToken cancellationToken) =>
+        ReadAsync(() => reports.EventTypesAsync(cancellationToken));
+
+    public async Task<HealthReport> CheckHealthAsync(CancellationToken cancellationToken)
+    {
+        if (!partitions.IsReady)
+        {
+            return new HealthReport(false, "the silo is starting");
+        }
+
+        Dictionary<int, string?> owners;
         try
         {
-            var (logs, more, total) = await ReadPageAsync(query, after, count, cancellationToken);
-            var next = more && logs.Count > 0 ? cursors.Encode(OrderKey.Of(logs[^1]), query) : null;
-            return new AuditPage(logs, total, query.Limit, query.Offset, next);
+            owners = await store.ReadOwnersAsync(cancellationToken);
         }
         catch (Exception e) when (StorageFailures.IsUnavailable(e))
         {
-            throw new ArgusUnavailableException(StorageFailures.DescribeRead(e), e);
+            return new HealthReport(false, "Postgres is unreachable: " + e.Message);
         }
+
+        var active = ActiveSilos().Select(s => s.ToParsableString()).ToHashSet(StringComparer.Ordinal);
+        var unowned = owners.Count(o => o.Value is null || !active.Contains(o.Value));
+        return unowned == 0 ? HealthReport.Ok : new HealthReport(false, $"{unowned} of {owners.Count} partitions have no owner on an active silo");
     }
 
-    /// <summary>
-    /// Another silo's question about partitions this silo owns: their first matches and count, or
-    /// null when this silo does not own every one of them (the asker reads them itself).
-    /// </summary>
-    public async Task<PartitionRows?> ReadOwnedAsync(PartitionQuery query, CancellationToken cancellationToken)
-    {
-        if (query.Partitions.Count == 0 || query.Partitions.Any(p => p < 0 || p >= streams.PartitionCount || !streams[p].IsOwned))
-        {
-            return null;
-        }
+    public Task<int> GetPartitionCountAsync() =>
+        partitions.IsReady ? Task.FromResult(partitions.PartitionCount) : throw new ArgusUnavailableException("the silo is starting");
 
-        return await store.ReadAsync(PageRead.For(query), cancellationToken);
+    /// <summary>
+    /// Runs a read; Postgres unreachable (or past its command timeout) becomes
+    /// <see cref="ArgusUnavailableException"/>. The driver's exception is logged here and not
+    /// passed on: the answer may cross to another process, and Npgsql's exceptions do not serialise.
+    /// </summary>
+    private async Task<T> ReadAsync<T>(Func<Task<T>> read)
+    {
+        try
+        {
+            return await read();
+        }
+        catch (Exception e) when (StorageFailures.IsUnavailable(e))
+        {
+            LogReadFailed(e);
+            throw new ArgusUnavailableException(StorageFailures.DescribeRead(e));
+        }
     }
 
     private async Task<(List<AuditEntry> Logs, bool More, long? Total)> ReadPageAsync(
@@ -75,17 +118,17 @@ public sealed partial class QueryGrain(
     {
         // A trace's entries all live in its partition: only that partition's owner matters.
         int[] relevant = query.TraceId is { } trace
-            ? [PartitionHash.PartitionOf(trace, streams.PartitionCount)]
-            : Enumerable.Range(0, streams.PartitionCount).ToArray();
+            ? [PartitionHash.PartitionOf(trace, partitions.PartitionCount)]
+            : Enumerable.Range(0, partitions.PartitionCount).ToArray();
         var merged = (long)query.Offset + query.Limit + 1;
         var direct = new List<int>();
-        var remote = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        if (merged <= MaxMergedKeys && !relevant.All(p => streams[p].IsOwned))
+        var remote = new Dictionary<SiloAddress, List<int>>();
+        if (options.Value.Plan == QueryPlan.FanOut && merged <= MaxMergedKeys && !relevant.All(partitions.IsOwned))
         {
-            var owners = await OwnersAsync(cancellationToken);
+            var owners = OwnersByAssignment();
             foreach (var partition in relevant)
             {
-                if (!streams[partition].IsOwned && owners.TryGetValue(partition, out var owner))
+                if (!partitions.IsOwned(partition) && owners.TryGetValue(partition, out var owner))
                 {
                     (remote.TryGetValue(owner, out var list) ? list : remote[owner] = []).Add(partition);
                 }
@@ -111,9 +154,9 @@ public sealed partial class QueryGrain(
         var ask = new PartitionQuery(query with { Cursor = null, Offset = 0, IncludeTotal = null }, [], after, (int)merged, keysOnly, count && counted is null);
         var answers = new List<PartitionRows>();
         var local = direct.Count > 0 ? store.ReadAsync(PageRead.For(ask with { Partitions = direct }), cancellationToken) : null;
-        var asked = remote.Select(r => (Owner: r.Key, Partitions: r.Value, Answer: peers.ReadAsync(r.Key, ask with { Partitions = r.Value }, cancellationToken))).ToList();
+        var asked = remote.Select(r => (Owner: r.Key, Partitions: r.Value, Answer: AskOwnerAsync(ask with { Partitions = r.Value }, cancellationToken))).ToList();
         var unanswered = new List<int>();
-        foreach (var (owner, partitions, answer) in asked)
+        foreach (var (owner, owned, answer) in asked)
         {
             if (await answer is { } rows)
             {
@@ -121,8 +164,8 @@ public sealed partial class QueryGrain(
             }
             else
             {
-                LogReadDirectly(owner, partitions.Count);
-                unanswered.AddRange(partitions);
+                LogReadDirectly(owner, owned.Count);
+                unanswered.AddRange(owned);
             }
         }
 
@@ -148,18 +191,34 @@ public sealed partial class QueryGrain(
         return (logs, keys.Count > query.Offset + query.Limit, total);
     }
 
-    /// <summary>The other owners, or none while the directory cannot be read (then this silo reads everything itself).</summary>
-    private async Task<IReadOnlyDictionary<int, string>> OwnersAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Asks the owner of the first of <paramref name="query"/>'s partitions for all of them; null when it
+    /// did not answer in time, failed, or does not own every one of them (this silo reads them itself).
+    /// </summary>
+    private async Task<PartitionRows?> AskOwnerAsync(PartitionQuery query, CancellationToken cancellationToken)
     {
         try
         {
-            return await peers.OwnersAsync(cancellationToken);
+            return await GrainFactory.GetGrain<IPartitionGrain>(query.Partitions[0])
+                .ReadOwnedAsync(query, cancellationToken)
+                .WaitAsync(options.Value.OwnerTimeout, cancellationToken);
         }
-        catch (Exception e) when (StorageFailures.IsUnavailable(e))
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return new Dictionary<int, string>();
+            return null;
         }
     }
+
+    /// <summary>Partition -> the active silo the partition assignment gives it.</summary>
+    private Dictionary<int, SiloAddress> OwnersByAssignment()
+    {
+        var silos = ActiveSilos();
+        var owners = PartitionAssignment.Assign(partitions.PartitionCount, silos.Select(s => s.ToParsableString()).ToList());
+        return owners.Select((silo, partition) => (partition, silo)).ToDictionary(o => o.partition, o => silos[o.silo]);
+    }
+
+    private List<SiloAddress> ActiveSilos() =>
+        membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToList();
 
     /// <summary>The first <paramref name="take"/> items of lists each already in page order, in page order (k-way merge).</summary>
     private static List<T> Merge<T>(List<IReadOnlyList<T>> lists, Func<T, OrderKey> key, int take)
@@ -187,6 +246,9 @@ public sealed partial class QueryGrain(
         return merged;
     }
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A read failed: Postgres is unavailable")]
+    private partial void LogReadFailed(Exception exception);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Owner} gave no answer for {Partitions} partitions (not in time, failed, or no longer their owner); read them from Postgres")]
-    private partial void LogReadDirectly(string owner, int partitions);
+    private partial void LogReadDirectly(SiloAddress owner, int partitions);
 }

@@ -6,7 +6,7 @@ using Argus.Gateway.Options;
 using Argus.Grains.Abstractions;
 using Argus.Grains.Abstractions.Validation;
 using Argus.Grains.Options;
-using Argus.Grains.Streams;
+using Argus.Grains.Partitions;
 using Microsoft.Extensions.Options;
 
 namespace Argus.Gateway.CloudEvents;
@@ -275,7 +275,7 @@ public static class CloudEventsApi
     private static IResult Config(TimeProvider time, IOptions<GatewayOptions> gateway, IServiceProvider services)
     {
         // A gateway-only process has no silo: its partitions and batching live in the silos.
-        var partitions = services.GetService<PartitionStreams>();
+        var partitions = services.GetService<LocalPartitions>();
         var writer = partitions is null ? null : services.GetRequiredService<IOptions<WriterOptions>>().Value;
         return TypedResults.Json(
             new ConfigEnvelope

@@ -4,16 +4,15 @@ using Argus.Gateway.CloudEvents;
 using Argus.Gateway.Options;
 using Argus.Grains.Abstractions.Serialization;
 using Argus.Silo.Hosting;
-using Argus.Silo.Routing;
 
 namespace Argus.Gateway.Hosting;
 
 /// <summary>
-/// An Argus process. By default (<c>Argus:Role</c> = <c>node</c>) a node: the public API and a
-/// silo in one process, so a grain call for a partition it owns is a local method call. With
-/// <c>Argus:Role</c> = <c>gateway</c> it holds no audit state: the public API in front of
-/// <see cref="ArgusClusterClient"/>, which sends each entry straight to its owning silo
-/// (discovered from <c>Argus:Cluster:Seeds</c>). This is what <c>Program</c> runs and what the tests start.
+/// An Argus process. By default (<c>Argus:Role</c> = <c>Node</c>) a node: the public API and an
+/// Orleans silo in one process, so a grain call for a partition it owns is a local call. With
+/// <c>Argus:Role</c> = <c>Gateway</c> it holds no audit state: the public API in front of an
+/// Orleans client (<see cref="ArgusClusterClient"/>), which sends each entry straight to the silo
+/// owning its partition. This is what <c>Program</c> runs and what the tests start.
 /// </summary>
 public static class ArgusNode
 {
@@ -24,17 +23,16 @@ public static class ArgusNode
         var builder = WebApplication.CreateSlimBuilder(args);
         configure?.Invoke(builder);
 
-        var gatewayOnly = string.Equals(builder.Configuration[RoleKey], "gateway", StringComparison.OrdinalIgnoreCase);
+        var role = RoleOf(builder.Configuration);
         builder.Services.AddOptions<GatewayOptions>().Bind(builder.Configuration.GetSection(GatewayOptions.Section));
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ArgusJsonContext.Default));
-        if (gatewayOnly)
+        if (role == NodeRole.Gateway)
         {
-            builder.Services.AddArgusClusterClient(builder.Configuration);
+            builder.AddArgusClusterClient(configure: null, entriesValidated: true);
         }
         else
         {
-            builder.Services.AddArgusSilo(builder.Configuration);
-            builder.AddSiloEndpoints();
+            builder.AddArgusSilo();
         }
 
         builder.Services.AddArgusOpenApi();
@@ -51,12 +49,21 @@ public static class ArgusNode
         app.MapOperationsApi();
         app.MapCloudEventsApi();
         app.MapArgusOpenApi();
-        if (!gatewayOnly)
+        return app;
+    }
+
+    /// <summary>The configured role; anything but a known role name stops the process at start.</summary>
+    public static NodeRole RoleOf(IConfiguration configuration)
+    {
+        var value = configuration[RoleKey];
+        if (string.IsNullOrEmpty(value))
         {
-            app.MapArgusSiloInternals();
+            return NodeRole.Node;
         }
 
-        return app;
+        return Enum.TryParse<NodeRole>(value, ignoreCase: true, out var role) && Enum.IsDefined(role)
+            ? role
+            : throw new InvalidOperationException($"{RoleKey} is '{value}': give {string.Join(" or ", Enum.GetNames<NodeRole>())}.");
     }
 
     private static string StatusMessage(int status) => status switch

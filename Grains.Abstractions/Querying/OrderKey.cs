@@ -8,6 +8,7 @@ namespace Argus.Grains.Abstractions.Querying;
 /// that page order: the key that sorts first is the newer one, and among equal timestamps the
 /// greater id in Postgres's uuid order (the 16 bytes in RFC 4122 order).
 /// </summary>
+[GenerateSerializer, Immutable]
 public readonly record struct OrderKey(long Micros, Guid Id) : IComparable<OrderKey>
 {
     /// <summary>The timestamp as a UTC <see cref="DateTime"/>, as Postgres parameters take it.</summary>

@@ -7,6 +7,7 @@ namespace Argus.Grains.Abstractions.Reports;
 /// <see cref="Validation.ReportLimits.MaxEventTypes"/> of them (<paramref name="EventTypesTruncated"/>
 /// beyond). Entries without an event type or action count in <paramref name="Total"/> only.
 /// </summary>
+[GenerateSerializer, Immutable]
 public sealed record AuditStats(
     long Total,
     DateTimeOffset? Since,

@@ -4,4 +4,5 @@ namespace Argus.Grains.Abstractions.Reports;
 /// The distinct event types stored, in ordinal order, at most
 /// <see cref="Validation.ReportLimits.MaxEventTypes"/> (<paramref name="Truncated"/> when there are more).
 /// </summary>
+[GenerateSerializer, Immutable]
 public sealed record EventTypeList(IReadOnlyList<string> EventTypes, bool Truncated);

@@ -11,6 +11,7 @@ namespace Argus.Grains.Abstractions.Reports;
 /// <param name="Outcome">FAILURE when any entry failed, else SUCCESS.</param>
 /// <param name="ActorCount">Distinct actor ids in the trace.</param>
 /// <param name="Actors">Those actor ids in ordinal order, at most <see cref="Validation.ReportLimits.MaxTraceActors"/>.</param>
+[GenerateSerializer, Immutable]
 public sealed record TraceSummary(
     long EntryCount,
     DateTimeOffset FirstTimestamp,

@@ -5,4 +5,5 @@ namespace Argus.Grains.Abstractions.Reports;
 /// <paramref name="Limit"/> of them (<paramref name="Truncated"/> when the trace has more), and a
 /// summary of the whole trace.
 /// </summary>
+[GenerateSerializer, Immutable]
 public sealed record TraceTimeline(Guid TraceId, TraceSummary Summary, IReadOnlyList<AuditEntry> Entries, int Limit, bool Truncated);

@@ -12,12 +12,9 @@ namespace Argus.Grains.Abstractions.Serialization;
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(VersionResponse))]
-[JsonSerializable(typeof(Partitioning.PartitionMap))]
 [JsonSerializable(typeof(Reports.TraceTimeline))]
 [JsonSerializable(typeof(Reports.AuditStats))]
 [JsonSerializable(typeof(Reports.EventTypeList))]
 [JsonSerializable(typeof(Reports.EventActionList))]
 [JsonSerializable(typeof(Reports.TargetTypeList))]
-[JsonSerializable(typeof(Querying.PartitionQuery))]
-[JsonSerializable(typeof(Querying.PartitionRows))]
 public sealed partial class ArgusJsonContext : JsonSerializerContext;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -56,11 +57,44 @@ public static class AuditEntryJson
         ReadObject(ref reader, ReadOnlySpan<byte>.Empty, stored: true);
 
     /// <summary>
+    /// Checks an entry built in code (an in-cluster caller's, not an HTTP body) by exactly the rules
+    /// of <see cref="ReadRequest"/>, and returns it as the API would have read it: timestamps at
+    /// microsecond precision, the address and method in canonical form. Its id is kept.
+    /// </summary>
+    /// <exception cref="AuditValidationException">The entry is not valid; the field is named.</exception>
+    public static AuditEntry Normalize(AuditEntry entry)
+    {
+        CheckDefined(entry.Status, WireNames.Statuses, "status");
+        CheckDefined(entry.ActorType, WireNames.ActorTypes, "actorType");
+        CheckDefined(entry.TargetType, WireNames.TargetTypes, "targetType");
+        if (entry.EventAction is { } action)
+        {
+            CheckDefined(action, WireNames.EventActions, "eventAction");
+        }
+
+        if (entry.ActorId is null)
+        {
+            throw Invalid("actorId", "Validation error: 'actorId' is required");
+        }
+
+        var body = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(body))
+        {
+            Write(writer, entry, validateMetadata: true);
+        }
+
+        return ReadRequest(body.WrittenSpan) with { Id = entry.Id };
+    }
+
+    /// <summary>
     /// Writes <paramref name="entry"/> as the API returns it. Names and closed values are encoded
     /// once (<see cref="Encoded"/>) and instants formatted straight to UTF-8: a page writes this
     /// for every entry, so nothing here escapes, transcodes or formats a string it need not.
     /// </summary>
-    public static void Write(Utf8JsonWriter writer, AuditEntry entry)
+    public static void Write(Utf8JsonWriter writer, AuditEntry entry) => Write(writer, entry, validateMetadata: false);
+
+    /// <param name="validateMetadata">Check that the metadata texts are JSON (they are, once read by Argus).</param>
+    private static void Write(Utf8JsonWriter writer, AuditEntry entry, bool validateMetadata)
     {
         writer.WriteStartObject();
         writer.WriteString(Encoded.Id, entry.Id);
@@ -98,9 +132,9 @@ public static class AuditEntryJson
             writer.WriteNumber(Encoded.LatencyMs, latencyMs);
         }
 
-        WriteRawIfPresent(writer, Encoded.RequestMetadata, entry.RequestMetadata);
-        WriteRawIfPresent(writer, Encoded.ResponseMetadata, entry.ResponseMetadata);
-        WriteRawIfPresent(writer, Encoded.AdditionalMetadata, entry.AdditionalMetadata);
+        WriteRawIfPresent(writer, Encoded.RequestMetadata, entry.RequestMetadata, validateMetadata);
+        WriteRawIfPresent(writer, Encoded.ResponseMetadata, entry.ResponseMetadata, validateMetadata);
+        WriteRawIfPresent(writer, Encoded.AdditionalMetadata, entry.AdditionalMetadata, validateMetadata);
         WriteInstant(writer, Encoded.CreatedAt, entry.CreatedAt);
         writer.WriteEndObject();
     }
@@ -612,12 +646,29 @@ public static class AuditEntryJson
         }
     }
 
-    private static void WriteRawIfPresent(Utf8JsonWriter writer, JsonEncodedText name, string? json)
+    private static void WriteRawIfPresent(Utf8JsonWriter writer, JsonEncodedText name, string? json, bool validate)
     {
         if (json is not null)
         {
             writer.WritePropertyName(name);
-            writer.WriteRawValue(json, skipInputValidation: true);
+            try
+            {
+                writer.WriteRawValue(json, skipInputValidation: !validate);
+            }
+            catch (JsonException)
+            {
+                throw Invalid(name.Value, $"Validation error: '{name.Value}' must be a JSON object");
+            }
+        }
+    }
+
+    private static void CheckDefined<T>(T value, string[] names, string field)
+        where T : struct, Enum
+    {
+        var ordinal = Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture);
+        if (ordinal < 1 || ordinal > names.Length)
+        {
+            throw Invalid(field, $"Validation error: '{field}' must be {WireNames.OneOf(names)}");
         }
     }
 

@@ -1,7 +1,16 @@
 namespace Argus.Grains.Abstractions.Validation;
 
 /// <summary>Input that Argus refuses; <see cref="Field"/> names the offending field (or <c>body</c>).</summary>
-public sealed class AuditValidationException(string field, string message) : Exception(message)
+/// <remarks>Serialised with its field, so a refusal raised in a silo reaches the gateway that answers the caller.</remarks>
+[GenerateSerializer]
+public sealed class AuditValidationException : Exception
 {
-    public string Field { get; } = field;
+    public AuditValidationException(string field, string message)
+        : base(message)
+    {
+        Field = field;
+    }
+
+    [Id(0)]
+    public string Field { get; private set; }
 }

@@ -98,6 +98,50 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
+    /// Takes partition <paramref name="partition"/> over for a new activation of its owner: bumps its
+    /// epoch, which fences out every earlier owner's commits, and records <paramref name="owner"/>
+    /// (the activation's silo) for health and operators. Returns the lease to write under.
+    /// </summary>
+    public async Task<Partitions.PartitionLease> TakeOwnershipAsync(int partition, string owner, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "UPDATE argus_partitions SET epoch = epoch + 1, owner = $2, owned_since = now() WHERE partition_id = $1 RETURNING epoch, last_seq");
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = partition });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = owner });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            throw new InvalidOperationException($"Partition {partition} does not exist.");
+        }
+
+        return new Partitions.PartitionLease(partition, reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    /// <summary>Partition -> the silo of its current owner's activation (null while none holds it).</summary>
+    public async Task<Dictionary<int, string?>> ReadOwnersAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT partition_id, owner FROM argus_partitions");
+        var owners = new Dictionary<int, string?>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            owners[reader.GetInt32(0)] = reader.IsDBNull(1) ? null : reader.GetString(1);
+        }
+
+        return owners;
+    }
+
+    /// <summary>Clears the partition's owner when it is still the one of <paramref name="epoch"/> (a deactivating owner).</summary>
+    public async Task ReleaseOwnershipAsync(int partition, long epoch, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "UPDATE argus_partitions SET owner = NULL, owned_since = NULL WHERE partition_id = $1 AND epoch = $2");
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = partition });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = epoch });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
     /// The matches of <paramref name="read"/> (entries or keys) and, when asked, the number of all
     /// matches, in one round trip.
     /// </summary>

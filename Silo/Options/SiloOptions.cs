@@ -1,56 +1,63 @@
 namespace Argus.Silo.Options;
 
-/// <summary>Settings of one silo (section <c>Argus:Silo</c>).</summary>
+/// <summary>Settings of one silo (section <c>Argus:Silo</c>). Cluster and service ids are in <c>Argus:Cluster</c>.</summary>
 public sealed class SiloOptions
 {
     public const string Section = "Argus:Silo";
 
     public const int DefaultPartitionCount = 64;
 
-    /// <summary>This silo's identity in the partition table; unique per process by default.</summary>
-    public string SiloId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+    public const int DefaultPort = 11111;
+
+    public const int DefaultGatewayPort = 30000;
+
+    /// <summary>This silo's name in the membership table and logs; unique per process by default.</summary>
+    public string Name { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
+
+    /// <summary>The address other silos and clients reach this silo at. Loopback by default: set it on any real network.</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>The address to listen on, when it differs from the advertised one (e.g. <c>0.0.0.0</c> in a container); empty: the advertised one.</summary>
+    public string ListenAddress { get; set; } = "";
+
+    /// <summary>Silo-to-silo port.</summary>
+    public int Port { get; set; } = DefaultPort;
+
+    /// <summary>Port Orleans clients (a gateway-only process, in-cluster services) connect to; 0: no client gateway on this silo.</summary>
+    public int GatewayPort { get; set; } = DefaultGatewayPort;
 
     /// <summary>Partitions of a new cluster. Fixed when the cluster's schema is first created; later values are ignored.</summary>
     public int PartitionCount { get; set; } = DefaultPartitionCount;
 
-    /// <summary>A trace grain with nothing waiting is deactivated after this long without a call.</summary>
-    public TimeSpan TraceGrainIdleTimeout { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>How often the connection that holds the partition locks is checked.</summary>
-    public TimeSpan OwnershipCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>How long an append waits for its partition to be owned (after a lost lock, at start-up) before it fails.</summary>
-    public TimeSpan RoutingTimeout { get; set; } = TimeSpan.FromSeconds(10);
-
     /// <summary>
-    /// How long a silo answering a query waits for another owner's part of it; past it, it reads
-    /// that owner's partitions from Postgres itself.
+    /// How often the silo checks, besides every membership change, that the partitions it should own
+    /// are active and hands over those it should not.
     /// </summary>
-    public TimeSpan QueryTimeout { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan BalanceInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How often this silo writes its heartbeat to the membership table.</summary>
-    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>A silo whose heartbeat is older than this is declared dead by the others.</summary>
-    public TimeSpan DeathTimeout { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>
-    /// The address other silos and clients reach this silo at, as published in the partition map.
-    /// Empty: the internal endpoint when there is one (<c>h2c://</c>), else the first bound URL.
-    /// </summary>
-    public string Address { get; set; } = "";
-
-    /// <summary>An HTTP/2-only endpoint for silo-to-silo and client-to-silo calls (see SiloEndpoints); empty: none.</summary>
-    public string InternalUrl { get; set; } = "";
-
-    /// <summary>Connections to Postgres for writes and reads.</summary>
+    /// <summary>Connections to Postgres for writes, reads and membership.</summary>
     public int MaxPoolSize { get; set; } = 32;
 
     public IEnumerable<string> Validate()
     {
-        if (string.IsNullOrWhiteSpace(SiloId))
+        if (string.IsNullOrWhiteSpace(Name))
         {
-            yield return $"{Section}:SiloId must not be empty.";
+            yield return $"{Section}:Name must not be empty.";
+        }
+
+        if (!System.Net.IPAddress.TryParse(AdvertisedAddress, out _))
+        {
+            yield return $"{Section}:AdvertisedAddress must be an IP address.";
+        }
+
+        if (ListenAddress.Length > 0 && !System.Net.IPAddress.TryParse(ListenAddress, out _))
+        {
+            yield return $"{Section}:ListenAddress must be an IP address or empty.";
+        }
+
+        if (Port is < 1 or > 65535 || GatewayPort is < 0 or > 65535 || Port == GatewayPort)
+        {
+            yield return $"{Section}:Port (1..65535) and GatewayPort (0..65535, 0 for none) must be valid and differ.";
         }
 
         if (PartitionCount is < 1 or > 4096)
@@ -58,16 +65,9 @@ public sealed class SiloOptions
             yield return $"{Section}:PartitionCount must be between 1 and 4096.";
         }
 
-        if (TraceGrainIdleTimeout <= TimeSpan.Zero || OwnershipCheckInterval <= TimeSpan.Zero || RoutingTimeout <= TimeSpan.Zero
-            || QueryTimeout <= TimeSpan.Zero
-            || HeartbeatInterval <= TimeSpan.Zero)
+        if (BalanceInterval <= TimeSpan.Zero)
         {
-            yield return $"{Section}: timeouts and intervals must be positive.";
-        }
-
-        if (DeathTimeout < HeartbeatInterval * 3)
-        {
-            yield return $"{Section}:DeathTimeout must be at least three heartbeat intervals.";
+            yield return $"{Section}:BalanceInterval must be positive.";
         }
 
         if (MaxPoolSize < 2)

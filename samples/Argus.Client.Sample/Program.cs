@@ -1,16 +1,20 @@
-// An in-cluster service using Argus.Client: no gateway hop, each entry goes to the silo owning
-// its trace's partition. Run a cluster with `./argus run --silos 3`, then:
-//   dotnet run --project samples/Argus.Client.Sample -- h2c://127.0.0.1:3201
+// An in-cluster service using Argus.Client as an Orleans client: no HTTP hop, each entry goes to
+// the grain owning its trace's partition; the silos' gateways are found in the cluster's Postgres.
+// Run a cluster with `./argus run --silos 3`, then:
+//   dotnet run --project samples/Argus.Client.Sample -- "Host=127.0.0.1;Port=54329;Username=argus;Database=argus"
 using Argus.Client;
 using Argus.Grains.Abstractions;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
-var seeds = args.Length > 0 ? string.Join(",", args) : "h2c://127.0.0.1:3201";
-var services = new ServiceCollection();
-services.AddArgusClusterClient(new ConfigurationBuilder().Build(), options => options.Seeds = seeds);
-await using var provider = services.BuildServiceProvider();
-var argus = provider.GetRequiredService<IArgusCluster>();
+var builder = Host.CreateApplicationBuilder();
+builder.Configuration["ConnectionStrings:Argus"] = args.Length > 0 ? args[0] : "Host=127.0.0.1;Port=54329;Username=argus;Database=argus";
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.AddArgusClusterClient();
+using var host = builder.Build();
+await host.StartAsync();
+var argus = host.Services.GetRequiredService<IArgusCluster>();
 
 // One request of an order service: three audited steps on one trace.
 var trace = Guid.NewGuid();
@@ -34,9 +38,11 @@ foreach (var step in steps)
     Console.WriteLine($"{step,-16} {result.Status,-8} {result.Entry?.Id}");
 }
 
-var timeline = await argus.QueryAsync(new AuditQuery { TraceId = trace }, CancellationToken.None);
-Console.WriteLine($"trace {trace}: {timeline.Total} entries");
-foreach (var entry in timeline.Logs.Reverse())
+var timeline = await argus.GetTraceAsync(trace, 100, CancellationToken.None);
+foreach (var entry in timeline?.Entries ?? [])
 {
     Console.WriteLine($"  {Rfc3339.Format(entry.Timestamp)}  {entry.EventType,-16} {entry.Status.ToWire()}");
 }
+
+Console.WriteLine($"traceId={trace} stored={timeline?.Summary.EntryCount ?? 0}");
+await host.StopAsync();

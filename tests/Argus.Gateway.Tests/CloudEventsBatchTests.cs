@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Argus.Grains.Streams;
+using Argus.Grains.Writing;
 using Npgsql;
 
 namespace Argus.Gateway.Tests;
@@ -203,6 +203,8 @@ public sealed class CloudEventsBatchTests(NodeFixture fixture) : IClassFixture<N
         Assert.Equal(3L, await database.RowsOfSourceAsync(source));
     }
 
+    private const string AppendMethod = nameof(Grains.Abstractions.IPartitionGrain) + "." + nameof(Grains.Abstractions.IPartitionGrain.AppendAsync);
+
     [Fact]
     public async Task Batch_overflowing_the_ingest_buffers_reports_exactly_the_events_accepted_and_stores_only_those()
     {
@@ -212,7 +214,6 @@ public sealed class CloudEventsBatchTests(NodeFixture fixture) : IClassFixture<N
             ["Argus:Writer:MaxBatchEntries"] = "1",
             ["Argus:Writer:MaxPendingEntries"] = "2",
             ["Argus:Writer:CommitTimeout"] = "00:01:00",
-            ["Argus:Silo:TraceGrainIdleTimeout"] = "00:10:00",
         });
         using var nodeClient = node.CreateClient();
         var writer = node.Service<AuditLogWriter>();
@@ -222,14 +223,14 @@ public sealed class CloudEventsBatchTests(NodeFixture fixture) : IClassFixture<N
         // Hold the fencing table so the writer's first commit waits inside Postgres.
         await using var block = await WriterBlock.HoldAsync(overflowDatabase);
 
-        var activationsBefore = node.TraceGrainActivations;
+        var appendsBefore = node.GrainCalls.Arrived(AppendMethod);
         var batch = nodeClient.PostBatchAsync(new JsonArray([.. events.Select(e => e.DeepClone())]));
 
-        // Each event has its own trace grain, activated when the event reaches it and just before it is
-        // admitted or refused: all five have arrived, and two wait behind the blocked commit.
+        // Each event reaches its partition's owner, which admits or refuses it: all five have
+        // arrived, and two wait behind the blocked commit.
         await Eventually.WaitUntilAsync(
-            () => writer.PendingEntries == 2 && node.TraceGrainActivations - activationsBefore >= 5,
-            "five events routed and two pending behind the blocked commit");
+            () => writer.PendingEntries == 2 && node.GrainCalls.Arrived(AppendMethod) - appendsBefore >= 5,
+            "five events at their owners and two pending behind the blocked commit");
         await block.ReleaseAsync();
 
         using var response = await batch;

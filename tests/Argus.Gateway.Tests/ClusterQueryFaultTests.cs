@@ -1,5 +1,4 @@
 using System.Net;
-using Argus.Client.Routing;
 
 namespace Argus.Gateway.Tests;
 
@@ -10,24 +9,33 @@ namespace Argus.Gateway.Tests;
 /// </summary>
 public sealed class ClusterQueryFaultTests
 {
+    /// <summary>The grain call an owner answers a fanned-out read with.</summary>
+    public const string ReadOwned = nameof(Grains.Abstractions.IPartitionGrain) + "." + nameof(Grains.Abstractions.IPartitionGrain.ReadOwnedAsync);
+
     private const int Entries = 90;
+
+    /// <summary>Settings of silos that read by fan-out (the plan for partitions on different databases), with an owner timeout.</summary>
+    public static Dictionary<string, string?> FanOut(string ownerTimeout = "00:00:02") => new()
+    {
+        ["Argus:Query:Plan"] = "FanOut",
+        ["Argus:Query:OwnerTimeout"] = ownerTimeout,
+    };
 
     [Fact]
     public async Task An_owner_that_does_not_answer_in_time_costs_time_not_rows()
     {
-        await using var cluster = await ArgusTestCluster.StartAsync(silos: 3, partitionCount: 12,
-            new Dictionary<string, string?> { ["Argus:Silo:QueryTimeout"] = "00:00:00.300" });
+        await using var cluster = await ArgusTestCluster.StartAsync(silos: 3, partitionCount: 12, FanOut("00:00:00.300"));
         using var client = cluster.Silos[0].CreateClient();
         await client.CreateAllAsync(Enumerable.Range(0, Entries).Select(Entry).ToList());
         var slow = cluster.Silos[1];
-        var asked = slow.Requests.Arrived(SiloProtocol.QueryPath);
+        var asked = slow.GrainCalls.Arrived(ReadOwned);
 
-        using (slow.Requests.HoldRequests(SiloProtocol.QueryPath))
+        using (slow.GrainCalls.HoldCalls(ReadOwned))
         {
             await AssertPagesExactAsync(cluster, [client]);
         }
 
-        Assert.True(slow.Requests.Arrived(SiloProtocol.QueryPath) > asked, "the slow owner was never asked");
+        Assert.True(slow.GrainCalls.Arrived(ReadOwned) > asked, "the slow owner was never asked");
     }
 
     [Theory]
@@ -35,7 +43,7 @@ public sealed class ClusterQueryFaultTests
     [InlineData(false)]
     public async Task Pages_stay_exact_while_an_owner_is_lost_and_its_partitions_move(bool abruptly)
     {
-        await using var cluster = await ArgusTestCluster.StartAsync(silos: 3, partitionCount: 12);
+        await using var cluster = await ArgusTestCluster.StartAsync(silos: 3, partitionCount: 12, FanOut());
         var clients = cluster.Silos.Take(2).Select(s => s.CreateClient()).ToList();
         await clients[0].CreateAllAsync(Enumerable.Range(0, Entries).Select(Entry).ToList());
         var leaving = cluster.Silos[2];

@@ -1,17 +1,16 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json.Nodes;
-using Argus.Client.Routing;
 using Argus.Grains;
 using Argus.Grains.Abstractions.Partitioning;
 
 namespace Argus.Gateway.Tests;
 
 /// <summary>
-/// GET /api/audit-logs on three silos: the silo asked reads its own partitions, asks each other
-/// owner for theirs and merges. Every page, total and cursor walk must be exactly what one SQL
-/// statement over the whole table gives, whichever silo or gateway is asked, with many entries
-/// sharing a timestamp so that the id decides much of the order.
+/// GET /api/audit-logs on three silos reading by fan-out: the silo asked reads its own partitions,
+/// asks each other owner for theirs and merges. Every page, total and cursor walk must be exactly
+/// what one SQL statement over the whole table gives, whichever silo or gateway is asked, with
+/// many entries sharing a timestamp so that the id decides much of the order.
 /// </summary>
 public sealed class ClusterQueryTests(ClusterQueryTests.Data data) : IClassFixture<ClusterQueryTests.Data>
 {
@@ -140,11 +139,11 @@ public sealed class ClusterQueryTests(ClusterQueryTests.Data data) : IClassFixtu
     [Fact]
     public async Task The_silo_asked_merges_what_the_other_owners_answer_for_their_partitions()
     {
-        var before = data.Cluster.Silos.Select(s => s.Requests.Arrived(SiloProtocol.QueryPath)).ToList();
+        var before = data.Cluster.Silos.Select(s => s.GrainCalls.Arrived(ClusterQueryFaultTests.ReadOwned)).ToList();
 
         var page = await data.Clients[0].GetPageAsync("limit=100");
 
-        var after = data.Cluster.Silos.Select(s => s.Requests.Arrived(SiloProtocol.QueryPath)).ToList();
+        var after = data.Cluster.Silos.Select(s => s.GrainCalls.Arrived(ClusterQueryFaultTests.ReadOwned)).ToList();
         Assert.Equal(before[0], after[0]);
         Assert.Equal([before[1] + 1, before[2] + 1], after.Skip(1));
         Assert.Equal(await OracleAsync("TRUE", 100, 0), string.Join(",", page.Ids()));
@@ -167,13 +166,13 @@ public sealed class ClusterQueryTests(ClusterQueryTests.Data data) : IClassFixtu
             (50, count - 20, false),
         })
         {
-            var before = data.Cluster.Silos.Sum(s => s.Requests.Arrived(SiloProtocol.QueryPath));
+            var before = data.Cluster.Silos.Sum(s => s.GrainCalls.Arrived(ClusterQueryFaultTests.ReadOwned));
             var page = await data.Clients[1].GetPageAsync($"actorId={actor}&limit={limit}&offset={offset}");
 
             Assert.Equal(await OracleAsync(where, limit, offset), string.Join(",", page.Ids()));
             Assert.Equal(count, (long)page["total"]!);
             Assert.Equal(offset + limit < count, page["nextCursor"] is not null);
-            Assert.Equal(fannedOut, data.Cluster.Silos.Sum(s => s.Requests.Arrived(SiloProtocol.QueryPath)) > before);
+            Assert.Equal(fannedOut, data.Cluster.Silos.Sum(s => s.GrainCalls.Arrived(ClusterQueryFaultTests.ReadOwned)) > before);
         }
     }
 
@@ -182,7 +181,7 @@ public sealed class ClusterQueryTests(ClusterQueryTests.Data data) : IClassFixtu
     {
         var partition = PartitionHash.PartitionOf(Traces[2], data.Cluster.PartitionCount);
         var owner = data.Cluster.Ownership().Select((owned, i) => (owned, i)).Single(o => o.owned.Contains(partition)).i;
-        var before = data.Cluster.Silos.Select(s => s.Requests.Arrived(SiloProtocol.QueryPath)).ToList();
+        var before = data.Cluster.Silos.Select(s => s.GrainCalls.Arrived(ClusterQueryFaultTests.ReadOwned)).ToList();
 
         foreach (var client in data.Clients)
         {
@@ -191,7 +190,7 @@ public sealed class ClusterQueryTests(ClusterQueryTests.Data data) : IClassFixtu
         }
 
         // Only its owner is asked: by the two other silos, and by the silo the gateway chose unless that was the owner.
-        var asked = data.Cluster.Silos.Select((s, i) => s.Requests.Arrived(SiloProtocol.QueryPath) - before[i]).ToList();
+        var asked = data.Cluster.Silos.Select((s, i) => s.GrainCalls.Arrived(ClusterQueryFaultTests.ReadOwned) - before[i]).ToList();
         Assert.InRange(asked[owner], 2, 3);
         Assert.Equal(asked[owner], asked.Sum());
     }
@@ -242,7 +241,7 @@ public sealed class ClusterQueryTests(ClusterQueryTests.Data data) : IClassFixtu
 
         public async Task InitializeAsync()
         {
-            Cluster = await ArgusTestCluster.StartAsync(silos: 3, partitionCount: 12);
+            Cluster = await ArgusTestCluster.StartAsync(silos: 3, partitionCount: 12, ClusterQueryFaultTests.FanOut());
             Gateway = await Cluster.StartGatewayAsync();
             Clients.AddRange(Cluster.Silos.Select(s => s.CreateClient()));
             Clients.Add(Gateway.CreateClient());

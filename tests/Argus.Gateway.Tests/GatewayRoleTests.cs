@@ -1,12 +1,13 @@
 using System.Net;
 using Argus.Client;
 using Argus.Grains.Abstractions;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Argus.Gateway.Tests;
 
-/// <summary>A gateway-only process and Argus.Client in cluster mode send entries straight to the owning silos.</summary>
+/// <summary>A gateway-only process and Argus.Client in cluster mode are Orleans clients: entries go straight to the owning silos.</summary>
 public sealed class GatewayRoleTests
 {
     [Fact]
@@ -32,20 +33,8 @@ public sealed class GatewayRoleTests
         Assert.Equal(HttpStatusCode.OK, one.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync("/health")).StatusCode);
 
-        // Those entries travelled over the silos' HTTP/2-only internal endpoints: HTTP/1.1 is not spoken there.
-        var internalEndpoint = new UriBuilder(ArgusTestCluster.PublishedAddressOf(cluster.Silos[0])) { Scheme = "http" }.Uri;
-        using (var http11 = new HttpClient { BaseAddress = internalEndpoint })
-        {
-            var refused = await Record.ExceptionAsync(async () =>
-            {
-                using var answer = await http11.GetAsync("/internal/v1/partitions");
-                Assert.False(answer.IsSuccessStatusCode, $"HTTP/1.1 was answered {(int)answer.StatusCode} on the HTTP/2-only endpoint");
-            });
-            Assert.True(refused is null or HttpRequestException, refused?.Message);
-        }
-
-        // The gateway holds no audit state: no silo internals, no partitions of its own.
-        Assert.Equal(HttpStatusCode.NotFound, (await gateway.Client.GetAsync("/internal/v1/partitions")).StatusCode);
+        // The gateway holds no audit state: no partitions of its own, every entry went to an owning silo.
+        Assert.Throws<InvalidOperationException>(() => gateway.Service<Grains.Partitions.LocalPartitions>());
         var config = await (await gateway.Client.GetAsync("/v1/auditmanager/config")).ReadObjectAsync();
         Assert.Null(config["partitions"]);
     }
@@ -104,10 +93,13 @@ public sealed class GatewayRoleTests
     public async Task The_cluster_client_appends_straight_to_the_owning_silos()
     {
         await using var cluster = await ArgusTestCluster.StartAsync(silos: 2, partitionCount: 12);
-        var services = new ServiceCollection();
-        services.AddArgusClusterClient(new ConfigurationBuilder().Build(), o => o.Seeds = cluster.Silos[0].BaseAddress.ToString());
-        await using var provider = services.BuildServiceProvider();
-        var argus = provider.GetRequiredService<IArgusCluster>();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration["ConnectionStrings:Argus"] = cluster.Database.ConnectionString;
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.AddArgusClusterClient();
+        using var host = builder.Build();
+        await host.StartAsync();
+        var argus = host.Services.GetRequiredService<IArgusCluster>();
 
         var results = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => argus.AppendAsync(new AuditEntry
         {
@@ -128,5 +120,30 @@ public sealed class GatewayRoleTests
         var again = await argus.AppendAsync(results[0].Entry! with { CreatedAt = default }, CancellationToken.None);
         Assert.Equal(AppendStatus.Replayed, again.Status);
         Assert.Equal(50L, await cluster.Database.ScalarAsync<long>("SELECT count(*) FROM audit_logs WHERE actor_id LIKE 'cluster-client-%'"));
+
+        // What the HTTP API refuses, the cluster client refuses too, naming the field, before anything is sent.
+        var valid = results[1].Entry! with { Id = Guid.CreateVersion7(), ActorId = "cluster-client-refused" };
+        foreach (var (invalid, field) in new (AuditEntry, string)[]
+        {
+            (valid with { ActorId = new string('a', 513) }, "actorId"),
+            (valid with { ActorId = "" }, "actorId"),
+            (valid with { Status = (AuditStatus)7 }, "status"),
+            (valid with { RequestMetadata = "[1, 2]" }, "requestMetadata"),
+            (valid with { ResponseMetadata = "{not json" }, "responseMetadata"),
+            (valid with { IpAddress = "10.0.0.300" }, "ipAddress"),
+            (valid with { HttpStatus = 42 }, "httpStatus"),
+        })
+        {
+            var refused = await Assert.ThrowsAsync<Grains.Abstractions.Validation.AuditValidationException>(() => argus.AppendAsync(invalid, CancellationToken.None).AsTask());
+            Assert.Equal(field, refused.Field);
+        }
+
+        Assert.Equal(0L, await cluster.Database.ScalarAsync<long>("SELECT count(*) FROM audit_logs WHERE actor_id LIKE 'cluster-client-refused%'"));
+
+        // Stored as the API would have read it: the timestamp at the microsecond Postgres keeps.
+        var precise = await argus.AppendAsync(valid with { Timestamp = new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(1234567) }, CancellationToken.None);
+        Assert.Equal(new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(1234560), precise.Entry!.Timestamp);
+        Assert.Equal(precise.Entry, (await argus.FindAsync(precise.Entry.Id, CancellationToken.None))! with { CreatedAt = precise.Entry.CreatedAt });
+        await host.StopAsync();
     }
 }

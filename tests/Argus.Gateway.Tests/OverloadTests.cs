@@ -1,5 +1,5 @@
 using System.Net;
-using Argus.Grains.Streams;
+using Argus.Grains.Writing;
 
 namespace Argus.Gateway.Tests;
 

@@ -1,7 +1,5 @@
 using Argus.Gateway.Hosting;
-using Argus.Grains.Streams;
-using Argus.Silo;
-using Argus.Silo.Activations;
+using Argus.Grains.Partitions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -14,22 +12,27 @@ using Microsoft.Extensions.Logging;
 namespace Argus.TestInfrastructure;
 
 /// <summary>
-/// A real single Argus node (gateway + silo) in the test process, on a free loopback port, over
-/// real HTTP and a real Postgres database. Ready means every partition is owned.
+/// A real Argus process in the test process: by default a node (the public API and an Orleans
+/// silo), on free loopback ports, over real HTTP and a real Postgres database. Ready means every
+/// partition is owned by this silo (a single node) unless told not to wait.
 /// </summary>
 public sealed class ArgusTestNode : IAsyncDisposable
 {
     private readonly WebApplication app;
     private bool stopped;
 
-    private ArgusTestNode(WebApplication app, Uri baseAddress)
+    private ArgusTestNode(WebApplication app, Uri baseAddress, string name)
     {
         this.app = app;
         BaseAddress = baseAddress;
+        Name = name;
         Client = CreateClient();
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>The silo's name (<c>Argus:Silo:Name</c>).</summary>
+    public string Name { get; }
 
     public HttpClient Client { get; }
 
@@ -37,6 +40,8 @@ public sealed class ArgusTestNode : IAsyncDisposable
 
     public static async Task<ArgusTestNode> StartAsync(string connectionString, IDictionary<string, string?>? settings = null, bool waitForAllPartitions = true)
     {
+        var ports = FreePorts.Take(2);
+        var name = settings?.TryGetValue("Argus:Silo:Name", out var given) == true && given is not null ? given : $"test-silo-{ports[0]}";
         var app = ArgusNode.Build([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -44,6 +49,9 @@ public sealed class ArgusTestNode : IAsyncDisposable
                 ["Urls"] = "http://127.0.0.1:0",
                 ["ConnectionStrings:Argus"] = connectionString,
                 ["Argus:Silo:PartitionCount"] = "8",
+                ["Argus:Silo:Name"] = name,
+                ["Argus:Silo:Port"] = ports[0].ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Argus:Silo:GatewayPort"] = ports[1].ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Logging:LogLevel:Default"] = "Warning",
             });
             if (settings is not null)
@@ -52,13 +60,14 @@ public sealed class ArgusTestNode : IAsyncDisposable
             }
 
             builder.Logging.ClearProviders().AddConsole();
-            builder.Services.AddSingleton<RequestGate>();
-            builder.Services.AddSingleton<IStartupFilter, RequestGate.Installer>();
+            builder.Services.AddSingleton<Orleans.Runtime.IFatalErrorHandler, StopSiloOnFatalError>();
+            builder.Services.AddSingleton<GrainCallGate>();
+            builder.Services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<GrainCallGate>());
         });
 
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        var node = new ArgusTestNode(app, new Uri(address));
+        var node = new ArgusTestNode(app, new Uri(address), name);
         if (waitForAllPartitions)
         {
             await node.WaitUntilAllPartitionsOwnedAsync(TimeSpan.FromSeconds(30));
@@ -74,11 +83,11 @@ public sealed class ArgusTestNode : IAsyncDisposable
         Timeout = TimeSpan.FromSeconds(60),
     };
 
-    /// <summary>Counts (and can hold) the requests reaching this node.</summary>
-    public RequestGate Requests => Service<RequestGate>();
+    /// <summary>Counts (and can hold) the grain calls reaching this silo.</summary>
+    public GrainCallGate GrainCalls => Service<GrainCallGate>();
 
-    /// <summary>Trace grains active on the node: one per trace (or per entry without a trace) that has been called.</summary>
-    public int TraceGrainActivations => Service<TraceGrainDirectory>().ActivationCount;
+    /// <summary>The partitions whose owner is active on this silo.</summary>
+    public IReadOnlyList<int> OwnedPartitions => Service<LocalPartitions>().Owned;
 
     public T Service<T>()
         where T : notnull => app.Services.GetRequiredService<T>();
@@ -86,13 +95,12 @@ public sealed class ArgusTestNode : IAsyncDisposable
     /// <summary>Waits on the silo's ownership signal (no polling) until it owns every partition.</summary>
     public async Task WaitUntilAllPartitionsOwnedAsync(TimeSpan timeout)
     {
-        var state = Service<SiloState>();
-        var streams = Service<PartitionStreams>();
+        var partitions = Service<LocalPartitions>();
         using var deadline = new CancellationTokenSource(timeout);
         while (true)
         {
-            var changed = state.NextOwnershipChange;
-            if (state.IsStarted && streams.All.All(s => s.IsOwned))
+            var changed = partitions.NextChange;
+            if (partitions.IsReady && partitions.Owned.Count == partitions.PartitionCount)
             {
                 return;
             }
@@ -103,19 +111,42 @@ public sealed class ArgusTestNode : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                var unowned = streams.All.Where(s => !s.IsOwned).Select(s => s.Partition);
-                throw new TimeoutException($"node {BaseAddress}: partitions [{string.Join(", ", unowned)}] still unowned after {timeout}");
+                var unowned = Enumerable.Range(0, partitions.PartitionCount).Except(partitions.Owned);
+                throw new TimeoutException($"node {Name}: partitions [{string.Join(", ", unowned)}] still not owned here after {timeout}");
             }
         }
     }
 
-    /// <summary>Graceful stop: the gateway stops taking requests, the writer answers everything accepted, ownership is released.</summary>
+    /// <summary>Graceful stop: the API stops taking requests, the silo's partition owners commit what they accepted and deactivate, the silo leaves the cluster.</summary>
     public async Task StopAsync()
     {
         if (!stopped)
         {
             stopped = true;
             await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Abrupt stop, as close to a crash as one process allows: the host stops without grace, so
+    /// the silo neither hands its partitions over nor says goodbye; the others find it dead.
+    /// </summary>
+    public async Task KillAsync()
+    {
+        if (!stopped)
+        {
+            stopped = true;
+            using var now = new CancellationTokenSource();
+            await now.CancelAsync();
+            try
+            {
+                await app.StopAsync(now.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
             await app.DisposeAsync();
         }
     }

@@ -1,23 +1,28 @@
 using System.Threading.Channels;
 using Argus.Grains.Abstractions;
 using Argus.Grains.Options;
+using Argus.Grains.Partitions;
 using Argus.Grains.Storage;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Orleans.Runtime;
 
-namespace Argus.Grains.Streams;
+namespace Argus.Grains.Writing;
 
 /// <summary>
 /// The silo's one group-commit writer. While a commit is in flight, entries of every trace and
-/// every partition pile up in their streams; the next commit takes all of them in one round
-/// trip. Batches therefore grow with load on their own, with no linger timer adding latency.
-/// Callers are answered only after the commit: an acknowledgement is durable.
+/// every partition owned on this silo pile up in their partition logs; the next commit takes all
+/// of them in one round trip. Batches therefore grow with load on their own, with no linger timer
+/// adding latency. Callers are answered only after the commit: an acknowledgement is durable.
 /// </summary>
-public sealed partial class AuditLogWriter : BackgroundService
+/// <remarks>
+/// It runs from the silo's application-services stage: on shutdown it stops only after the
+/// partition owners have been deactivated, and it answers every entry they accepted first.
+/// </remarks>
+public sealed partial class AuditLogWriter : ILifecycleParticipant<ISiloLifecycle>
 {
-    private readonly Channel<PartitionStream> dirty = Channel.CreateUnbounded<PartitionStream>(
+    private readonly Channel<PartitionLog> dirty = Channel.CreateUnbounded<PartitionLog>(
         new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
 
     private readonly AuditStore store;
@@ -25,6 +30,8 @@ public sealed partial class AuditLogWriter : BackgroundService
     private readonly TimeProvider time;
     private readonly ILogger<AuditLogWriter> logger;
     private readonly CommitBatch rows = new();
+    private readonly CancellationTokenSource stopping = new();
+    private Task loop = Task.CompletedTask;
     private int pendingCount;
 
     public AuditLogWriter(AuditStore store, IOptions<WriterOptions> options, TimeProvider time, ILogger<AuditLogWriter> logger)
@@ -38,10 +45,10 @@ public sealed partial class AuditLogWriter : BackgroundService
     /// <summary>Entries accepted and not yet answered. Bounded by <see cref="WriterOptions.MaxPendingEntries"/>.</summary>
     public int PendingEntries => Volatile.Read(ref pendingCount);
 
-    /// <summary>The commit in flight (or the last one): a silo handing a partition over waits for it.</summary>
-    public Task CurrentCommit { get; private set; } = Task.CompletedTask;
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(AuditLogWriter), ServiceLifecycleStage.ApplicationServices, Start, StopAsync);
 
-    internal void Signal(PartitionStream stream) => dirty.Writer.TryWrite(stream);
+    internal void Signal(PartitionLog log) => dirty.Writer.TryWrite(log);
 
     /// <summary>Reserves room for one entry; false when the silo's buffers are full.</summary>
     internal bool TryReserve()
@@ -57,10 +64,30 @@ public sealed partial class AuditLogWriter : BackgroundService
 
     internal void Release(int count) => Interlocked.Add(ref pendingCount, -count);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private Task Start(CancellationToken cancellationToken)
+    {
+        loop = Task.Run(() => RunAsync(stopping.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Lets the loop answer every accepted entry, unless the stop is no longer graceful.</summary>
+    private async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await stopping.CancelAsync();
+        try
+        {
+            await loop.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            LogAbandoned(PendingEntries);
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         var batch = new List<PendingAppend>(options.MaxBatchEntries);
-        var carried = new List<PartitionStream>();
+        var carried = new List<PartitionLog>();
         var reader = dirty.Reader;
         while (true)
         {
@@ -83,25 +110,23 @@ public sealed partial class AuditLogWriter : BackgroundService
             }
 
             batch.Clear();
-            while (batch.Count < options.MaxBatchEntries && reader.TryRead(out var stream))
+            while (batch.Count < options.MaxBatchEntries && reader.TryRead(out var log))
             {
-                if (stream.Drain(batch, options.MaxBatchEntries - batch.Count))
+                if (log.Drain(batch, options.MaxBatchEntries - batch.Count))
                 {
-                    carried.Add(stream);
+                    carried.Add(log);
                 }
             }
 
-            foreach (var stream in carried)
+            foreach (var log in carried)
             {
-                dirty.Writer.TryWrite(stream);
+                dirty.Writer.TryWrite(log);
             }
 
             carried.Clear();
             if (batch.Count > 0)
             {
-                var commit = CommitOrAnswerAsync(batch);
-                CurrentCommit = commit;
-                await commit;
+                await CommitOrAnswerAsync(batch);
             }
         }
     }
@@ -263,12 +288,12 @@ public sealed partial class AuditLogWriter : BackgroundService
     private async Task CommitOnceAsync(List<PendingAppend> work)
     {
         // Entries of a partition that is no longer owned go back to their callers to be re-routed.
-        var leases = new Dictionary<PartitionStream, (PartitionLease Lease, long Next)>();
+        var leases = new Dictionary<PartitionLog, (PartitionLease Lease, long Next)>();
         foreach (var pending in work)
         {
-            if (!leases.ContainsKey(pending.Stream) && pending.Stream.Lease is { } lease)
+            if (!leases.ContainsKey(pending.Log) && pending.Log.Lease is { } lease)
             {
-                leases.Add(pending.Stream, (lease, lease.LastSeq));
+                leases.Add(pending.Log, (lease, lease.LastSeq));
             }
         }
 
@@ -276,15 +301,15 @@ public sealed partial class AuditLogWriter : BackgroundService
         rows.CreatedAt = Rfc3339.TruncateToMicroseconds(time.GetUtcNow());
         foreach (var pending in work)
         {
-            if (!leases.TryGetValue(pending.Stream, out var position))
+            if (!leases.TryGetValue(pending.Log, out var position))
             {
-                Complete(pending, AppendResult.Failed(AppendStatus.NotOwner, $"partition {pending.Stream.Partition} is not owned by this silo"));
+                Complete(pending, AppendResult.Failed(AppendStatus.NotOwner, $"partition {pending.Log.Partition} has a new owner; send the entry again"));
                 continue;
             }
 
             var seq = position.Next + 1;
-            leases[pending.Stream] = (position.Lease, seq);
-            rows.Add(pending.Entry, pending.Stream.Partition, seq);
+            leases[pending.Log] = (position.Lease, seq);
+            rows.Add(pending.Entry, pending.Log.Partition, seq);
         }
 
         if (rows.Count == 0)
@@ -292,9 +317,9 @@ public sealed partial class AuditLogWriter : BackgroundService
             return;
         }
 
-        foreach (var (stream, (lease, last)) in leases)
+        foreach (var (log, (lease, last)) in leases)
         {
-            rows.AddFence(stream.Partition, lease.Epoch, lease.LastSeq, last);
+            rows.AddFence(log.Partition, lease.Epoch, lease.LastSeq, last);
         }
 
         await store.CommitAsync(rows, CancellationToken.None);
@@ -325,26 +350,27 @@ public sealed partial class AuditLogWriter : BackgroundService
     }
 
     /// <summary>
-    /// After a fence failed: a partition whose epoch moved has a new owner, so its lease is revoked
-    /// and its entries are re-routed; a partition whose position moved under our own epoch was
-    /// advanced by a commit of ours whose answer was lost, so the position is taken over.
+    /// After a fence failed: a partition whose epoch moved has a new owner (another activation took
+    /// it over), so its lease is revoked and its entries go back to their callers; a partition whose
+    /// position moved under our own epoch was advanced by a commit of ours whose answer was lost, so
+    /// the position is taken over.
     /// </summary>
     private async Task ResyncFencesAsync(List<PendingAppend> work)
     {
-        var streams = work.Select(p => p.Stream).Distinct().ToList();
-        var fences = await store.ReadFencesAsync(streams.Select(s => s.Partition).ToList(), CancellationToken.None);
-        foreach (var stream in streams)
+        var logs = work.Select(p => p.Log).Distinct().ToList();
+        var fences = await store.ReadFencesAsync(logs.Select(l => l.Partition).ToList(), CancellationToken.None);
+        foreach (var log in logs)
         {
-            if (stream.Lease is not { } lease)
+            if (log.Lease is not { } lease)
             {
                 continue;
             }
 
-            var (epoch, lastSeq) = fences[stream.Partition];
+            var (epoch, lastSeq) = fences[log.Partition];
             if (epoch != lease.Epoch)
             {
-                LogOwnershipLost(stream.Partition, lease.Epoch, epoch);
-                stream.Revoke();
+                LogOwnershipLost(log.Partition, lease.Epoch, epoch);
+                log.Revoke();
             }
             else
             {
@@ -372,10 +398,10 @@ public sealed partial class AuditLogWriter : BackgroundService
     /// <summary>Answers a caller once and frees its reservation.</summary>
     internal void Complete(PendingAppend pending, AppendResult result)
     {
-        if (!pending.IsCompleted)
+        if (pending.Complete(result))
         {
-            pending.Complete(result);
             Release(1);
+            pending.Log.Answered();
         }
     }
 
@@ -403,8 +429,11 @@ public sealed partial class AuditLogWriter : BackgroundService
     [LoggerMessage(Level = LogLevel.Warning, Message = "Partition fence did not hold: {Reason}")]
     private partial void LogFenceFailed(string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition} has a new owner (epoch {Mine} -> {Current}); its entries are re-routed")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition} has a new owner (epoch {Mine} -> {Current}); its entries go back to their callers")]
     private partial void LogOwnershipLost(int partition, long mine, long current);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The silo stopped without waiting for {Count} entries to be answered")]
+    private partial void LogAbandoned(int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Storage refused entry {Id} ({SqlState}): {Reason}")]
     private partial void LogRejected(Guid id, string sqlState, string reason);

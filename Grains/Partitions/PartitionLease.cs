@@ -1,4 +1,4 @@
-namespace Argus.Grains.Streams;
+namespace Argus.Grains.Partitions;
 
 /// <summary>
 /// This silo's right to write one partition: the epoch it took ownership at and the partition's

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Argus.Silo.Tests;
+namespace Argus.TestInfrastructure;
 
+/// <summary>Loopback ports nothing listens on right now (for silo and gateway endpoints, which cannot bind port 0).</summary>
 public static class FreePorts
 {
-    /// <summary><paramref name="count"/> distinct loopback ports that were free a moment ago (all held at once while picked).</summary>
     public static int[] Take(int count)
     {
         var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();

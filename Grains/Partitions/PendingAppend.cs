@@ -1,19 +1,20 @@
 using Argus.Grains.Abstractions;
 
-namespace Argus.Grains.Streams;
+namespace Argus.Grains.Partitions;
 
 /// <summary>One entry on its way to storage, and the caller waiting for its outcome.</summary>
-internal sealed class PendingAppend(AuditEntry entry, PartitionStream stream)
+internal sealed class PendingAppend(AuditEntry entry, PartitionLog log)
 {
     private readonly TaskCompletionSource<AppendResult> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public AuditEntry Entry => entry;
 
-    public PartitionStream Stream => stream;
+    public PartitionLog Log => log;
 
     public Task<AppendResult> Outcome => completion.Task;
 
     public bool IsCompleted => completion.Task.IsCompleted;
 
-    public void Complete(AppendResult result) => completion.TrySetResult(result);
+    /// <summary>Answers the caller; false when it was answered already.</summary>
+    public bool Complete(AppendResult result) => completion.TrySetResult(result);
 }

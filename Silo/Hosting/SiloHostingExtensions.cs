@@ -1,0 +1,114 @@
+using System.Net;
+using Argus.Client;
+using Argus.Client.Hosting;
+using Argus.Grains;
+using Argus.Grains.Abstractions;
+using Argus.Grains.Options;
+using Argus.Grains.Partitions;
+using Argus.Grains.Placement;
+using Argus.Grains.Storage;
+using Argus.Grains.Writing;
+using Argus.Silo.Clustering;
+using Argus.Silo.Partitions;
+using Argus.Silo.Placement;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Runtime;
+
+namespace Argus.Silo.Hosting;
+
+public static class SiloHostingExtensions
+{
+    /// <summary>
+    /// Makes this process an Argus silo: an Orleans silo (membership in Postgres, partition owners
+    /// placed by the partition assignment, tuned failure detection) with the storage, the silo's
+    /// group-commit writer and the partition balancer, and <see cref="IArgusCluster"/> as calls to
+    /// its grains. Settings: <c>ConnectionStrings:Argus</c>, <c>Argus:Silo</c>, <c>Argus:Cluster</c>,
+    /// <c>Argus:Writer</c>, <c>Argus:Query</c>, <c>Argus:Membership</c>, <c>Argus:Messaging</c>.
+    /// </summary>
+    public static IHostApplicationBuilder AddArgusSilo(this IHostApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var services = builder.Services;
+        var connectionString = ArgusClientServiceCollectionExtensions.RequiredConnectionString(configuration);
+
+        // Read now as well: Orleans' endpoints and ids are fixed while the host is built.
+        var silo = ValidatedOptions.Read<Options.SiloOptions>(configuration.GetSection(Options.SiloOptions.Section), o => o.Validate());
+        var cluster = ValidatedOptions.Read<ArgusClusterOptions>(configuration.GetSection(ArgusClusterOptions.Section), o => o.Validate());
+        services.AddValidatedOptions<Options.SiloOptions>(configuration.GetSection(Options.SiloOptions.Section), o => o.Validate());
+        services.AddValidatedOptions<ArgusClusterOptions>(configuration.GetSection(ArgusClusterOptions.Section), o => o.Validate());
+        services.AddValidatedOptions<WriterOptions>(configuration.GetSection(WriterOptions.Section), o => o.Validate());
+        services.AddValidatedOptions<QueryOptions>(configuration.GetSection(QueryOptions.Section), o => o.Validate());
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => CreateDataSource(connectionString, silo));
+        services.AddSingleton<AuditStore>();
+        services.AddSingleton<AuditReportStore>();
+        services.AddSingleton<SchemaMigrator>();
+        services.AddSingleton<PageCursors>();
+        services.AddSingleton<LocalPartitions>();
+        services.AddSingleton<AuditLogWriter>();
+        services.AddSingleton<SchemaStartup>();
+        services.AddSingleton<PartitionBalancer>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SchemaStartup>());
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<AuditLogWriter>());
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<PartitionBalancer>());
+        // The node's HTTP API reads every entry by the rules before it appends it.
+        services.AddSingleton<IArgusCluster>(sp => new ArgusClusterClient(
+            sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<IOptions<ArgusClusterOptions>>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ArgusClusterClient>>(), entriesValidated: true));
+
+        builder.UseOrleans(orleans =>
+        {
+            orleans.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = cluster.ClusterId;
+                o.ServiceId = cluster.ServiceId;
+            });
+            orleans.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = silo.Name);
+            orleans.Configure<EndpointOptions>(o =>
+            {
+                var advertised = IPAddress.Parse(silo.AdvertisedAddress);
+                o.AdvertisedIPAddress = advertised;
+                o.SiloPort = silo.Port;
+                o.GatewayPort = silo.GatewayPort;
+                if (silo.ListenAddress.Length > 0)
+                {
+                    var listen = IPAddress.Parse(silo.ListenAddress);
+                    o.SiloListeningEndpoint = new IPEndPoint(listen, silo.Port);
+                    o.GatewayListeningEndpoint = silo.GatewayPort > 0 ? new IPEndPoint(listen, silo.GatewayPort) : null;
+                }
+            });
+            orleans.UsePostgresClustering();
+            orleans.AddPlacementDirector<PartitionPlacement, PartitionPlacementDirector>();
+            FailureDetection.Configure(orleans.Services, configuration);
+        });
+        return builder;
+    }
+
+    private static NpgsqlDataSource CreateDataSource(string connectionString, Options.SiloOptions silo)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.ConnectionStringBuilder.MaxPoolSize = silo.MaxPoolSize;
+
+        // Names the silo in pg_stat_activity, and stripes the maintained counts by writer (006_counts.sql).
+        builder.ConnectionStringBuilder.ApplicationName ??= Truncate("argus-silo:" + silo.Name);
+
+        // The write and read statements repeat constantly: prepare them once per connection.
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
+        }
+
+        return builder.Build();
+    }
+
+    /// <summary>Postgres keeps 63 bytes of an application name.</summary>
+    private static string Truncate(string name) => name.Length <= 63 ? name : name[..63];
+}
