@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Failover drill: 3 silo processes behind a gateway process, on a fresh Postgres, under the same
-# wrk load as the ingest benchmark. Measures steady 3-silo throughput, then SIGKILLs one silo
-# mid-load and reports acknowledged vs stored entries, duplicates, the time until every
-# partition has an owner again, and what the clients saw meanwhile.
+# Failover drill: 3 silo processes behind a gateway process (an Orleans client), on a fresh
+# Postgres holding the data and the Orleans membership, under the same wrk load as the ingest
+# benchmark. Measures steady 3-silo throughput and CPU per entry of each process, then SIGKILLs
+# one silo mid-load and reports acknowledged vs stored entries, duplicates, sequence gaps, the
+# time until every partition of the killed silo has a new owner, and what the clients saw.
 #
 #   bench/failover.sh [--connections 64] [--duration 30] [--kill-after 10]
 set -euo pipefail
@@ -41,65 +42,55 @@ dotnet build "$ROOT/Argus.sln" -c Release -nologo -v quiet -clp:ErrorsOnly >/dev
 BIN="$ROOT/Gateway/bin/Release/net10.0"
 DB="Host=127.0.0.1;Port=$PG_PORT;Username=argus;Database=argus_failover"
 
-SILO_PORTS=() INTERNAL_PORTS=() SEEDS=""
+SILO_PORTS=()
 for n in $(seq 1 $SILOS); do
-  port="$("$ROOT/argus" free-port)"
-  internal="$("$ROOT/argus" free-port)"
-  SILO_PORTS+=("$port")
-  INTERNAL_PORTS+=("$internal")
-  (cd "$BIN" && exec dotnet Argus.Gateway.dll --urls "http://127.0.0.1:$port" --ConnectionStrings:Argus "$DB" \
-     --Argus:Silo:SiloId "silo-$n" --Argus:Silo:InternalUrl "http://127.0.0.1:$internal" --Logging:LogLevel:Default Warning >&2) &
+  http="$("$ROOT/argus" free-port)" silo="$("$ROOT/argus" free-port)" gateway="$("$ROOT/argus" free-port)"
+  SILO_PORTS+=("$silo")
+  (cd "$BIN" && exec dotnet Argus.Gateway.dll --urls "http://127.0.0.1:$http" --ConnectionStrings:Argus "$DB" \
+     --Argus:Silo:Name "silo-$n" --Argus:Silo:Port "$silo" --Argus:Silo:GatewayPort "$gateway" --Logging:LogLevel:Default Warning >&2) &
   PIDS+=($!)
-  SEEDS="${SEEDS:+$SEEDS,}h2c://127.0.0.1:$internal"
 done
 GATEWAY_PORT="$("$ROOT/argus" free-port)"
-(cd "$BIN" && exec dotnet Argus.Gateway.dll --urls "http://127.0.0.1:$GATEWAY_PORT" --Argus:Role gateway \
-   --Argus:Cluster:Seeds "$SEEDS" --Logging:LogLevel:Default Warning >&2) &
+(cd "$BIN" && exec dotnet Argus.Gateway.dll --urls "http://127.0.0.1:$GATEWAY_PORT" --Argus:Role Gateway \
+   --ConnectionStrings:Argus "$DB" --Logging:LogLevel:Default Warning >&2) &
 PIDS+=($!)
 GATEWAY="http://127.0.0.1:$GATEWAY_PORT"
 
-# count PATTERN TEXT: occurrences (0 when none, without tripping set -e).
-count() { { grep -o "$1" <<<"$2" || true; } | wc -l; }
-# The partition map as silo-1 sees it.
-partition_map() { curl -sf "http://127.0.0.1:${SILO_PORTS[0]}/internal/v1/partitions" || echo '{"partitionCount":0,"owners":[null]}'; }
-# "<owned> <total>" partitions.
-ownership() {
-  local map total unowned
-  map="$(partition_map)"
-  total=$(sed -n 's/.*"partitionCount":\([0-9]*\).*/\1/p' <<<"$map")
-  unowned=$(count 'null' "$map")
-  echo "$(( total - unowned )) $total"
-}
-for _ in $(seq 1 300); do
-  read -r owned total <<<"$(ownership)"
-  [ "$owned" = "$total" ] && curl -sf -o /dev/null "$GATEWAY/health" && break
+# owned_by PORT: partitions whose owner is an activation on the silo listening on PORT (address 127.0.0.1:PORT@generation).
+owned_by() { sql "SELECT count(*) FROM argus_partitions WHERE owner LIKE '127.0.0.1:$1@%'"; }
+for _ in $(seq 1 600); do
+  total=$(sql "SELECT count(*) FROM argus_partitions" 2>/dev/null || echo 0)
+  owned=0
+  for port in "${SILO_PORTS[@]}"; do owned=$(( owned + $(owned_by "$port" 2>/dev/null || echo 0) )); done
+  [ "$total" -gt 0 ] && [ "$owned" = "$total" ] && curl -sf -o /dev/null "$GATEWAY/health" && break
   sleep 0.1
 done
-log "3 silos and a gateway are up; every partition owned"
+log "$SILOS silos and a gateway are up; every partition owned ($(for p in "${SILO_PORTS[@]}"; do printf '%s ' "$(owned_by "$p")"; done)each)"
 
 field() { sed -n "s/.* $2=\([0-9]*\).*/\1/p" <<<" $1"; }
+# cpu_ticks PID: user + system clock ticks the process has used so far.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 LUA="$ROOT/bench/wrk/post-entry.lua"
 
-log "steady state: ${DURATION}s at $CONNECTIONS connections through the gateway"
+log "steady state: ${DURATION}s at $CONNECTIONS connections through the gateway (after 10s of warm-up)"
 wrk -t2 -c"$CONNECTIONS" -d10s --timeout 10s -s "$LUA" "$GATEWAY" >/dev/null
+CPU_BEFORE=() ; for pid in "${PIDS[@]}"; do CPU_BEFORE+=("$(cpu_ticks "$pid")"); done
 STEADY=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s -s "$LUA" "$GATEWAY" | grep '^RESULT')
+CPU_AFTER=() ; for pid in "${PIDS[@]}"; do CPU_AFTER+=("$(cpu_ticks "$pid")"); done
 BEFORE_DRILL=$(sql "SELECT count(*) FROM audit_logs")
 
 log "drill: ${DURATION}s of load, silo-2 gets SIGKILL after ${KILL_AFTER}s"
 wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s -s "$LUA" "$GATEWAY" > "$PG_DATA/drill.out" &
 WRK=$!
 sleep "$KILL_AFTER"
-VICTIM="${PIDS[1]}"
-read -r owned_before _ <<<"$(ownership)"
+VICTIM="${PIDS[1]}" VICTIM_PORT="${SILO_PORTS[1]}"
+orphaned_before=$(owned_by "$VICTIM_PORT")
 kill -9 "$VICTIM"
 KILLED_AT=$(date +%s.%N)
 REOWNED=""
-for _ in $(seq 1 600); do
-  # The victim's partitions stay listed under it (or unowned) until a survivor takes them over.
-  map="$(partition_map)"
-  orphaned=$(( $(count 'null' "$map") + $(count "127.0.0.1:${INTERNAL_PORTS[1]}" "$map") ))
-  if [ "$orphaned" = 0 ]; then
-    read -r owned total <<<"$(ownership)"
+for _ in $(seq 1 1200); do
+  # The victim's partitions stay recorded under it until a survivor's activation takes each over.
+  if [ "$(owned_by "$VICTIM_PORT")" = 0 ]; then
     REOWNED=$(echo "$(date +%s.%N) - $KILLED_AT" | bc)
     break
   fi
@@ -110,13 +101,21 @@ DRILL=$(grep '^RESULT' "$PG_DATA/drill.out")
 STORED=$(( $(sql "SELECT count(*) FROM audit_logs") - BEFORE_DRILL ))
 DUPLICATES=$(sql "SELECT count(*) - count(DISTINCT id) FROM audit_logs")
 GAPS=$(sql "SELECT count(*) FROM argus_partitions p WHERE p.last_seq <> (SELECT count(*) FROM audit_logs a WHERE a.partition_id = p.partition_id)")
+TOTAL=$(sql "SELECT count(*) FROM argus_partitions")
 
 echo
-echo "Failover drill: $SILOS silos + 1 gateway, $CONNECTIONS connections, $(nproc) cores shared with wrk and Postgres"
-awk -v r="$(field "$STEADY" created)" -v d="$(field "$STEADY" duration_us)" -v p50="$(field "$STEADY" p50_us)" -v p99="$(field "$STEADY" p99_us)" \
+echo "Failover drill: $SILOS silos + 1 gateway (Orleans client), $CONNECTIONS connections, $(nproc) cores shared with wrk and Postgres"
+steady_created=$(field "$STEADY" created)
+awk -v r="$steady_created" -v d="$(field "$STEADY" duration_us)" -v p50="$(field "$STEADY" p50_us)" -v p99="$(field "$STEADY" p99_us)" \
   'BEGIN { printf "steady 3-silo throughput: %.0f req/s, p50 %.2f ms, p99 %.2f ms\n", r / (d / 1e6), p50 / 1000, p99 / 1000 }'
+hz=$(getconf CLK_TCK)
+names=(); for n in $(seq 1 $SILOS); do names+=("silo-$n"); done; names+=("gateway")
+for i in "${!PIDS[@]}"; do
+  awk -v name="${names[$i]}" -v t=$(( CPU_AFTER[i] - CPU_BEFORE[i] )) -v hz="$hz" -v n="$steady_created" -v d="$DURATION" \
+    'BEGIN { printf "  %-8s CPU %.2f s in %ds (%.0f%% of a core), %.1f us per acknowledged entry\n", name, t / hz, d, 100 * t / hz / d, 1e6 * t / hz / n }'
+done
 echo "drill: acknowledged $(field "$DRILL" created), stored $STORED (in flight at stop may add up to $CONNECTIONS), duplicate ids $DUPLICATES, partitions with gaps $GAPS"
 echo "drill: client-visible failures: $(field "$DRILL" failed) non-201 responses, $(field "$DRILL" errors) socket errors/timeouts"
-echo "drill: owned partitions before kill $owned_before/$total; all owned again ${REOWNED:-never (timed out)} s after SIGKILL"
+echo "drill: the killed silo owned $orphaned_before of $TOTAL partitions; all owned again ${REOWNED:-never (timed out)} s after SIGKILL"
 acked=$(field "$DRILL" created)
 [ "$STORED" -ge "$acked" ] && [ "$DUPLICATES" = 0 ] && [ "$GAPS" = 0 ] && [ -n "$REOWNED" ]
