@@ -28,9 +28,8 @@ public sealed partial class ArgusClusterClient : IArgusCluster
     private readonly TimeProvider time;
     private readonly ILogger<ArgusClusterClient> logger;
     private readonly TimeSpan routingTimeout;
-    private readonly TimeSpan attemptTimeout;
     private readonly bool entriesValidated;
-    private int partitionCount;
+    private volatile IPartitionGrain[]? owners;
 
     public ArgusClusterClient(IGrainFactory grains, IOptions<ArgusClusterOptions> options, TimeProvider time, ILogger<ArgusClusterClient> logger)
         : this(grains, options, time, logger, entriesValidated: false)
@@ -45,7 +44,6 @@ public sealed partial class ArgusClusterClient : IArgusCluster
         this.logger = logger;
         this.entriesValidated = entriesValidated;
         routingTimeout = options.Value.RoutingTimeout;
-        attemptTimeout = options.Value.AttemptTimeout;
     }
 
     /// <exception cref="Grains.Abstractions.Validation.AuditValidationException">The entry is not valid (in-cluster callers); nothing was sent.</exception>
@@ -58,26 +56,26 @@ public sealed partial class ArgusClusterClient : IArgusCluster
         }
 
         var started = time.GetTimestamp();
-        int partition;
+        IPartitionGrain[] all;
         try
         {
-            partition = PartitionHash.PartitionOf(entry.PartitionKey, await PartitionCountAsync(cancellationToken));
+            all = owners ?? await OwnersAsync(cancellationToken);
         }
         catch (ArgusUnavailableException e)
         {
             return AppendResult.Failed(AppendStatus.Unavailable, e.Message);
         }
 
-        var owner = grains.GetGrain<IPartitionGrain>(partition);
+        var partition = PartitionHash.PartitionOf(entry.PartitionKey, all.Length);
+        var owner = all[partition];
         for (var attempt = 0; ; attempt++)
         {
             string reason;
-            var remaining = routingTimeout - time.GetElapsedTime(started);
             try
             {
-                // An attempt left waiting is sent again; a late outcome of it changes nothing (same id).
-                var wait = remaining < attemptTimeout ? (remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero) : attemptTimeout;
-                var result = await owner.AppendAsync(entry).AsTask().WaitAsync(wait, time, cancellationToken);
+                // An attempt unanswered within IPartitionGrain.AttemptTimeout fails and is sent again;
+                // a late outcome of it changes nothing (same id).
+                var result = await owner.AppendAsync(entry);
                 if (result.Status != AppendStatus.NotOwner)
                 {
                     return result;
@@ -89,8 +87,14 @@ public sealed partial class ArgusClusterClient : IArgusCluster
             {
                 reason = e.Message;
             }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not ArgumentException)
+            {
+                // Unforeseen, yet sending the same id again is safe: retry, and say what it was.
+                LogUnexpected(entry.Id, partition, e);
+                reason = e.GetType().Name + ": " + e.Message;
+            }
 
-            remaining = routingTimeout - time.GetElapsedTime(started);
+            var remaining = routingTimeout - time.GetElapsedTime(started);
             if (remaining <= TimeSpan.Zero)
             {
                 LogGaveUp(entry.Id, partition, attempt + 1, reason);
@@ -137,17 +141,13 @@ public sealed partial class ArgusClusterClient : IArgusCluster
 
     private IQueryGrain Query => grains.GetGrain<IQueryGrain>(0);
 
-    /// <summary>The cluster's partition count, asked once: it is fixed when the cluster is created.</summary>
-    private async ValueTask<int> PartitionCountAsync(CancellationToken cancellationToken)
+    /// <summary>The owner of every partition, made once: the partition count is fixed when the cluster is created.</summary>
+    private async Task<IPartitionGrain[]> OwnersAsync(CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref partitionCount) is > 0 and var known)
-        {
-            return known;
-        }
-
         var count = await ReadAsync(q => q.GetPartitionCountAsync(), cancellationToken);
-        Volatile.Write(ref partitionCount, count);
-        return count;
+        var made = Enumerable.Range(0, count).Select(p => grains.GetGrain<IPartitionGrain>(p)).ToArray();
+        owners = made;
+        return made;
     }
 
     /// <summary>
@@ -183,6 +183,9 @@ public sealed partial class ArgusClusterClient : IArgusCluster
     /// an owner that could not be activated yet (Postgres down, the silo starting).
     /// </summary>
     private static bool IsTransient(Exception e) => e is OrleansException or TimeoutException or ArgusUnavailableException;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Entry {Id}: the owner of partition {Partition} failed unexpectedly; sending it again")]
+    private partial void LogUnexpected(Guid id, int partition, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Entry {Id}: no owner of partition {Partition} answered after {Attempts} attempts: {Reason}")]
     private partial void LogGaveUp(Guid id, int partition, int attempts, string reason);

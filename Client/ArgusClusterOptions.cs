@@ -24,13 +24,6 @@ public sealed class ArgusClusterOptions
     /// </summary>
     public TimeSpan RoutingTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>
-    /// How long one attempt of an append waits before it is sent again (same id, so never stored
-    /// twice). A call in flight to a silo that was just lost is not always failed at once (through a
-    /// gateway it waits for its response timeout); sending it again reaches the partition's next owner.
-    /// </summary>
-    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(3);
-
     /// <summary>How long an Orleans client (a gateway-only process, an in-cluster service) keeps trying to reach its first silo.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -41,9 +34,9 @@ public sealed class ArgusClusterOptions
             yield return $"{Section}:ClusterId and {Section}:ServiceId must not be empty.";
         }
 
-        if (RoutingTimeout <= TimeSpan.Zero || AttemptTimeout <= TimeSpan.Zero || ConnectTimeout <= TimeSpan.Zero)
+        if (RoutingTimeout <= TimeSpan.Zero || ConnectTimeout <= TimeSpan.Zero)
         {
-            yield return $"{Section}:RoutingTimeout, {Section}:AttemptTimeout and {Section}:ConnectTimeout must be positive.";
+            yield return $"{Section}:RoutingTimeout and {Section}:ConnectTimeout must be positive.";
         }
     }
 }

@@ -15,9 +15,17 @@ public interface IPartitionGrain : IGrainWithIntegerKey
     /// Stores the entry and answers once it is committed (or why not). <see cref="AppendStatus.NotOwner"/>
     /// means this activation lost the partition: call again, the next activation takes it.
     /// </summary>
-    /// <remarks>Longer than a plain call's timeout: an append waits for its commit, which retries through a Postgres outage.</remarks>
-    [ResponseTimeout("00:00:30")]
+    /// <remarks>
+    /// A caller left waiting this long sends the entry again (same id, so never stored twice): a
+    /// call in flight to a silo that was just lost is not always failed at once (through a gateway
+    /// it waits for this timeout), and sending again reaches the partition's next owner. Orleans
+    /// checks every call's timeout on one shared timer, so this costs an append nothing.
+    /// </remarks>
+    [ResponseTimeout(AttemptTimeout)]
     ValueTask<AppendResult> AppendAsync(AuditEntry entry);
+
+    /// <summary>How long one attempt of an append waits for its answer (see <see cref="AppendAsync"/>).</summary>
+    public const string AttemptTimeout = "00:00:03";
 
     /// <summary>
     /// The first matches and count of a read over partitions this activation's silo owns, or null
