@@ -78,7 +78,7 @@ public static class ArgusClientServiceCollectionExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IArgusCluster>(sp => new ArgusClusterClient(
             sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<IOptions<ArgusClusterOptions>>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ArgusClusterClient>>(), entriesValidated));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ArgusClusterClient>>(), entriesValidated, localOwners: null));
         return builder;
     }
 

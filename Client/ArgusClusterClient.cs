@@ -14,7 +14,8 @@ namespace Argus.Client;
 /// owner moves, is lost or is being taken over (NotOwner, a silo unreachable, an activation that
 /// cannot start) it is sent again, up to <see cref="ArgusClusterOptions.RoutingTimeout"/>. The
 /// entry's id is fixed before the first attempt, so no retry can store it twice. Reads go to a
-/// query grain on the silo a call reaches.
+/// query grain on the silo a call reaches. In a silo's own process, an append to a partition owned
+/// on that silo goes straight into its owner's queue (<see cref="ILocalOwners"/>).
 /// </summary>
 /// <remarks>
 /// An in-cluster service's entries are checked here by the HTTP API's rules
@@ -29,16 +30,20 @@ public sealed partial class ArgusClusterClient : IArgusCluster
     private readonly ILogger<ArgusClusterClient> logger;
     private readonly TimeSpan routingTimeout;
     private readonly bool entriesValidated;
+    private readonly ILocalOwners? localOwners;
     private volatile IPartitionGrain[]? owners;
 
     public ArgusClusterClient(IGrainFactory grains, IOptions<ArgusClusterOptions> options, TimeProvider time, ILogger<ArgusClusterClient> logger)
-        : this(grains, options, time, logger, entriesValidated: false)
+        : this(grains, options, time, logger, entriesValidated: false, localOwners: null)
     {
     }
 
     /// <param name="entriesValidated">True for the HTTP API, whose entries were read by the same rules already.</param>
-    internal ArgusClusterClient(IGrainFactory grains, IOptions<ArgusClusterOptions> options, TimeProvider time, ILogger<ArgusClusterClient> logger, bool entriesValidated)
+    /// <param name="localOwners">In a silo's process: its active owners, whose queues it appends to directly.</param>
+    internal ArgusClusterClient(
+        IGrainFactory grains, IOptions<ArgusClusterOptions> options, TimeProvider time, ILogger<ArgusClusterClient> logger, bool entriesValidated, ILocalOwners? localOwners)
     {
+        this.localOwners = localOwners;
         this.grains = grains;
         this.time = time;
         this.logger = logger;
@@ -75,7 +80,7 @@ public sealed partial class ArgusClusterClient : IArgusCluster
             {
                 // An attempt unanswered within IPartitionGrain.AttemptTimeout fails and is sent again;
                 // a late outcome of it changes nothing (same id).
-                var result = await owner.AppendAsync(entry);
+                var result = localOwners?.TryAppend(partition, entry) is { } local ? await local : await owner.AppendAsync(entry);
                 if (result.Status != AppendStatus.NotOwner)
                 {
                     return result;

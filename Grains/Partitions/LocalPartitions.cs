@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Argus.Grains.Abstractions;
 
 namespace Argus.Grains.Partitions;
 
@@ -7,7 +8,7 @@ namespace Argus.Grains.Partitions;
 /// once the silo has read its schema). Owners register here on activation and leave on
 /// deactivation; every change completes <see cref="NextChange"/>, so waiting needs no polling.
 /// </summary>
-public sealed class LocalPartitions
+public sealed class LocalPartitions : ILocalOwners
 {
     private readonly ConcurrentDictionary<int, PartitionLog> owned = new();
     private TaskCompletionSource changed = NewSignal();
@@ -24,6 +25,9 @@ public sealed class LocalPartitions
 
     /// <summary>Completes at the next change of the partitions owned here.</summary>
     public Task NextChange => Volatile.Read(ref changed).Task;
+
+    public Task<AppendResult>? TryAppend(int partition, AuditEntry entry) =>
+        owned.TryGetValue(partition, out var log) && log.Lease is not null ? log.AppendAsync(entry) : null;
 
     public bool IsOwned(int partition) => owned.TryGetValue(partition, out var log) && log.Lease is not null;
 

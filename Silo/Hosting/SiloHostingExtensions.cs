@@ -59,10 +59,12 @@ public static class SiloHostingExtensions
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SchemaStartup>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<AuditLogWriter>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<PartitionBalancer>());
-        // The node's HTTP API reads every entry by the rules before it appends it.
+        // The node's HTTP API reads every entry by the rules before it appends it, and appends to the
+        // partitions owned on this silo straight into their owners' queues.
         services.AddSingleton<IArgusCluster>(sp => new ArgusClusterClient(
             sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<IOptions<ArgusClusterOptions>>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ArgusClusterClient>>(), entriesValidated: true));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ArgusClusterClient>>(),
+            entriesValidated: true, sp.GetRequiredService<LocalPartitions>()));
 
         builder.UseOrleans(orleans =>
         {

@@ -5,7 +5,7 @@ using Argus.Grains.Abstractions.Partitioning;
 
 namespace Argus.Gateway.Tests;
 
-/// <summary>Any silo accepts any entry: it stores it when it owns the partition and forwards it to the owner otherwise.</summary>
+/// <summary>Any silo accepts any entry: it queues it when it owns the partition and calls the owner's grain otherwise.</summary>
 public sealed class ClusterRoutingTests
 {
     [Fact]
@@ -68,6 +68,32 @@ public sealed class ClusterRoutingTests
 
         Assert.Equal(5L, await cluster.Database.ScalarAsync<long>(
             "SELECT count(*) FROM audit_logs WHERE source = 'urn:forwarded' AND http_method = 'POST' AND ip_address << '2001:db8::/64'"));
+    }
+
+    [Fact]
+    public async Task A_node_queues_entries_of_its_own_partitions_directly_and_sends_the_others_to_their_owner_grain()
+    {
+        await using var cluster = await ArgusTestCluster.StartAsync(silos: 2, partitionCount: 12);
+        var (here, there) = (cluster.Silos[0], cluster.Silos[1]);
+        const string append = nameof(Grains.Abstractions.IPartitionGrain) + "." + nameof(Grains.Abstractions.IPartitionGrain.AppendAsync);
+        var before = (Here: here.GrainCalls.Arrived(append), There: there.GrainCalls.Arrived(append));
+
+        foreach (var (owner, i) in Enumerable.Range(0, 20).Select(i => (i % 2 == 0 ? here : there, i)))
+        {
+            var trace = Guid.NewGuid();
+            while (!owner.OwnedPartitions.Contains(PartitionHash.PartitionOf(trace, cluster.PartitionCount)))
+            {
+                trace = Guid.NewGuid();
+            }
+
+            await PostAsync(here.Client, trace, $"direct-or-grain-{i}");
+        }
+
+        // Ten entries of its own partitions went straight into their owners' queues, ten as grain calls to the other silo.
+        Assert.Equal(before.Here, here.GrainCalls.Arrived(append));
+        Assert.Equal(before.There + 10, there.GrainCalls.Arrived(append));
+        Assert.Equal(20L, await cluster.Database.ScalarAsync<long>("SELECT count(*) FROM audit_logs WHERE actor_id LIKE 'direct-or-grain-%'"));
+        await DurabilityTests.AssertChainsHaveNoGapsAsync(cluster.Database);
     }
 
     [Theory]
