@@ -33,6 +33,7 @@ public sealed partial class AuditLogWriter : ILifecycleParticipant<ISiloLifecycl
     private readonly CancellationTokenSource stopping = new();
     private Task loop = Task.CompletedTask;
     private int pendingCount;
+    private long refusedCount;
 
     public AuditLogWriter(AuditStore store, IOptions<WriterOptions> options, TimeProvider time, ILogger<AuditLogWriter> logger)
     {
@@ -50,6 +51,9 @@ public sealed partial class AuditLogWriter : ILifecycleParticipant<ISiloLifecycl
 
     internal void Signal(PartitionLog log) => dirty.Writer.TryWrite(log);
 
+    /// <summary>Entries refused so far because the silo's buffers were full.</summary>
+    public long RefusedEntries => Interlocked.Read(ref refusedCount);
+
     /// <summary>Reserves room for one entry; false when the silo's buffers are full.</summary>
     internal bool TryReserve()
     {
@@ -59,6 +63,7 @@ public sealed partial class AuditLogWriter : ILifecycleParticipant<ISiloLifecycl
         }
 
         Interlocked.Decrement(ref pendingCount);
+        Interlocked.Increment(ref refusedCount);
         return false;
     }
 
