@@ -91,7 +91,7 @@ REOWNED=""
 for _ in $(seq 1 1200); do
   # The victim's partitions stay recorded under it until a survivor's activation takes each over.
   if [ "$(owned_by "$VICTIM_PORT")" = 0 ]; then
-    REOWNED=$(echo "$(date +%s.%N) - $KILLED_AT" | bc)
+    REOWNED=$(awk -v now="$(date +%s.%N)" -v killed="$KILLED_AT" 'BEGIN { printf "%.2f", now - killed }')
     break
   fi
   sleep 0.05

@@ -52,7 +52,16 @@ wait_http() {
   return 1
 }
 
-# run_system NAME DLL_DIR DLL DATABASE READY_PATH -> prints "req_s p50_ms p99_ms acked stored errors batch"
+# cpu_ticks PID: user + system clock ticks the process has used so far.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# pg_ticks: the same for the Postgres server and every process it has running (backends, WAL writer, ...).
+pg_ticks() {
+  local pm; pm=$(head -n 1 "$PG_DATA/postmaster.pid")
+  # shellcheck disable=SC2046
+  cat "/proc/$pm/stat" $(pgrep -P "$pm" | sed 's|.*|/proc/&/stat|') 2>/dev/null | sed 's/.*) //' | awk '{ t += $12 + $13 } END { print t }'
+}
+
+# run_system NAME DLL_DIR DLL DATABASE READY_PATH -> prints "req_s p50_ms p99_ms acked stored errors batch cpu_us_per_entry"
 run_system() {
   local name="$1" dir="$2" dll="$3" db="$4" ready="$5" port
   port="$("$ROOT/argus" free-port)"
@@ -65,7 +74,10 @@ run_system() {
   local warm measured
   warm=$(wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 10s -s "$ROOT/bench/wrk/post-entry.lua" "http://127.0.0.1:$port" | grep '^RESULT')
   log "$name: measuring ${DURATION}s at $CONNECTIONS connections"
+  local cpu_before cpu_after pg_before pg_after
+  cpu_before=$(cpu_ticks "$APP_PID"); pg_before=$(pg_ticks)
   measured=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s -s "$ROOT/bench/wrk/post-entry.lua" "http://127.0.0.1:$port" | grep '^RESULT')
+  cpu_after=$(cpu_ticks "$APP_PID"); pg_after=$(pg_ticks)
   kill "$APP_PID"; wait "$APP_PID" 2>/dev/null || true; APP_PID=""
   local acked stored batch
   acked=$(( $(field "$warm" created) + $(field "$measured" created) ))
@@ -75,8 +87,8 @@ run_system() {
   awk -v r="$(field "$measured" requests)" -v d="$(field "$measured" duration_us)" -v c="$(field "$measured" created)" \
       -v p50="$(field "$measured" p50_us)" -v p99="$(field "$measured" p99_us)" \
       -v f="$(field "$measured" failed)" -v e="$(field "$measured" errors)" \
-      -v a="$acked" -v s="$stored" -v b="$batch" \
-      'BEGIN { printf "%.0f %.2f %.2f %d %d %d %s\n", c / (d / 1e6), p50 / 1000, p99 / 1000, a, s, f + e, b }'
+      -v a="$acked" -v s="$stored" -v b="$batch" -v t=$(( cpu_after - cpu_before )) -v pg=$(( pg_after - pg_before )) -v hz="$(getconf CLK_TCK)" \
+      'BEGIN { printf "%.0f %.2f %.2f %d %d %d %s %.1f %.1f\n", c / (d / 1e6), p50 / 1000, p99 / 1000, a, s, f + e, b, 1e6 * t / hz / c, 1e6 * pg / hz / c }'
 }
 
 field() { sed -n "s/.* $2=\([0-9]*\).*/\1/p" <<<" $1"; }
@@ -84,13 +96,14 @@ field() { sed -n "s/.* $2=\([0-9]*\).*/\1/p" <<<" $1"; }
 ARGUS=$(run_system "argus" "$ROOT/Gateway/bin/Release/net10.0" Argus.Gateway.dll argus_bench /health)
 BASELINE=$(run_system "baseline" "$ROOT/bench/Argus.Bench.Baseline/bin/Release/net10.0" Argus.Bench.Baseline.dll baseline_bench /health)
 
-read -r a_rps a_p50 a_p99 a_acked a_stored a_err a_batch <<<"$ARGUS"
-read -r b_rps b_p50 b_p99 b_acked b_stored b_err b_batch <<<"$BASELINE"
+read -r a_rps a_p50 a_p99 a_acked a_stored a_err a_batch a_cpu a_pg <<<"$ARGUS"
+read -r b_rps b_p50 b_p99 b_acked b_stored b_err b_batch b_cpu b_pg <<<"$BASELINE"
 echo
 echo "Ingest, single-entry POSTs, $CONNECTIONS connections, ${DURATION}s measured after ${WARMUP}s warm-up, $(nproc) cores shared with wrk and Postgres"
-printf '%-10s %10s %9s %9s %10s %10s %8s %10s\n' system "req/s" "p50 ms" "p99 ms" acked stored errors "avg batch"
-printf '%-10s %10s %9s %9s %10s %10s %8s %10s\n' argus "$a_rps" "$a_p50" "$a_p99" "$a_acked" "$a_stored" "$a_err" "$a_batch"
-printf '%-10s %10s %9s %9s %10s %10s %8s %10s\n' baseline "$b_rps" "$b_p50" "$b_p99" "$b_acked" "$b_stored" "$b_err" "$b_batch"
+echo "CPU us/entry: microseconds of CPU per acknowledged entry while measuring, of the service's process and of Postgres (all its processes)"
+printf '%-10s %10s %9s %9s %10s %10s %8s %10s %10s %10s\n' system "req/s" "p50 ms" "p99 ms" acked stored errors "avg batch" "CPU svc" "CPU pg"
+printf '%-10s %10s %9s %9s %10s %10s %8s %10s %10s %10s\n' argus "$a_rps" "$a_p50" "$a_p99" "$a_acked" "$a_stored" "$a_err" "$a_batch" "$a_cpu" "$a_pg"
+printf '%-10s %10s %9s %9s %10s %10s %8s %10s %10s %10s\n' baseline "$b_rps" "$b_p50" "$b_p99" "$b_acked" "$b_stored" "$b_err" "$b_batch" "$b_cpu" "$b_pg"
 awk -v a="$a_rps" -v b="$b_rps" 'BEGIN { printf "throughput ratio argus/baseline: %.2fx\n", a / b }'
 # wrk stops counting at the deadline while up to one request per connection is still in flight
 # (two runs: warm-up and measurement), so stored may exceed acked by at most 2 x connections.
