@@ -1,6 +1,7 @@
 using Argus.Grains.Abstractions;
 using Argus.Grains.Abstractions.Partitioning;
 using Argus.Grains.Abstractions.Reports;
+using Argus.Grains.Abstractions.Security;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
@@ -110,20 +111,20 @@ public sealed partial class ArgusClusterClient : IArgusCluster
         }
     }
 
-    public Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken) =>
-        ReadAsync(q => q.QueryAsync(query, cancellationToken), cancellationToken);
+    public Task<AuditPage> QueryAsync(AccessScope scope, AuditQuery query, CancellationToken cancellationToken) =>
+        ReadAsync(q => q.QueryAsync(scope, query, cancellationToken), cancellationToken);
 
-    public Task<AuditEntry?> FindAsync(Guid id, CancellationToken cancellationToken) =>
-        ReadAsync(q => q.FindAsync(id, cancellationToken), cancellationToken);
+    public Task<AuditEntry?> FindAsync(AccessScope scope, Guid id, CancellationToken cancellationToken) =>
+        ReadAsync(q => q.FindAsync(scope, id, cancellationToken), cancellationToken);
 
-    public Task<TraceTimeline?> GetTraceAsync(Guid traceId, int limit, CancellationToken cancellationToken) =>
-        ReadAsync(q => q.GetTraceAsync(traceId, limit, cancellationToken), cancellationToken);
+    public Task<TraceTimeline?> GetTraceAsync(AccessScope scope, Guid traceId, int limit, CancellationToken cancellationToken) =>
+        ReadAsync(q => q.GetTraceAsync(scope, traceId, limit, cancellationToken), cancellationToken);
 
-    public Task<AuditStats> GetStatsAsync(AuditStatsQuery query, CancellationToken cancellationToken) =>
-        ReadAsync(q => q.GetStatsAsync(query, cancellationToken), cancellationToken);
+    public Task<AuditStats> GetStatsAsync(AccessScope scope, AuditStatsQuery query, CancellationToken cancellationToken) =>
+        ReadAsync(q => q.GetStatsAsync(scope, query, cancellationToken), cancellationToken);
 
-    public Task<EventTypeList> GetEventTypesAsync(CancellationToken cancellationToken) =>
-        ReadAsync(q => q.GetEventTypesAsync(cancellationToken), cancellationToken);
+    public Task<EventTypeList> GetEventTypesAsync(AccessScope scope, CancellationToken cancellationToken) =>
+        ReadAsync(q => q.GetEventTypesAsync(scope, cancellationToken), cancellationToken);
 
     public async Task<HealthReport> CheckHealthAsync(CancellationToken cancellationToken)
     {

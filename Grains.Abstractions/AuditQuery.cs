@@ -80,4 +80,11 @@ public sealed record AuditQuery
     /// <summary>Whether to compute the exact total; null: yes on offset pages, no on cursor pages.</summary>
     [Id(20)]
     public bool? IncludeTotal { get; init; }
+
+    /// <summary>
+    /// The entries the caller may read, applied to every statement as one more condition. The query
+    /// grain sets it from the scope its caller passes; whatever a query carries here on arrival is replaced.
+    /// </summary>
+    [Id(21)]
+    public Security.AccessScope Scope { get; init; } = Security.AccessScope.Unrestricted;
 }

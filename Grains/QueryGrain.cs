@@ -2,6 +2,7 @@ using Argus.Grains.Abstractions;
 using Argus.Grains.Abstractions.Partitioning;
 using Argus.Grains.Abstractions.Querying;
 using Argus.Grains.Abstractions.Reports;
+using Argus.Grains.Abstractions.Security;
 using Argus.Grains.Abstractions.Validation;
 using Argus.Grains.Options;
 using Argus.Grains.Partitions;
@@ -39,8 +40,10 @@ public sealed partial class QueryGrain(
     /// </summary>
     public const int MaxMergedKeys = 2_000;
 
-    public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
+    public async Task<AuditPage> QueryAsync(AccessScope scope, AuditQuery query, CancellationToken cancellationToken)
     {
+        // From here on the scope is one more condition of every statement this read builds (AuditFilters).
+        query = query with { Scope = scope };
         if (query.Cursor is not null && query.Offset > 0)
         {
             throw new AuditValidationException("cursor", "Validation error: give 'cursor' or 'offset', not both: a cursor already says where its page starts");
@@ -58,17 +61,17 @@ public sealed partial class QueryGrain(
         return new AuditPage(logs, total, query.Limit, query.Offset, next);
     }
 
-    public async Task<AuditEntry?> FindAsync(Guid id, CancellationToken cancellationToken) =>
-        (await ReadAsync(() => store.FindAsync([id], cancellationToken))).GetValueOrDefault(id);
+    public async Task<AuditEntry?> FindAsync(AccessScope scope, Guid id, CancellationToken cancellationToken) =>
+        (await ReadAsync(() => store.FindAsync([id], scope, cancellationToken))).GetValueOrDefault(id);
 
-    public Task<TraceTimeline?> GetTraceAsync(Guid traceId, int limit, CancellationToken cancellationToken) =>
-        ReadAsync(() => reports.TraceAsync(traceId, limit, cancellationToken));
+    public Task<TraceTimeline?> GetTraceAsync(AccessScope scope, Guid traceId, int limit, CancellationToken cancellationToken) =>
+        ReadAsync(() => reports.TraceAsync(scope, traceId, limit, cancellationToken));
 
-    public Task<AuditStats> GetStatsAsync(AuditStatsQuery query, CancellationToken cancellationToken) =>
-        ReadAsync(() => reports.StatsAsync(query, cancellationToken));
+    public Task<AuditStats> GetStatsAsync(AccessScope scope, AuditStatsQuery query, CancellationToken cancellationToken) =>
+        ReadAsync(() => reports.StatsAsync(scope, query, cancellationToken));
 
-    public Task<EventTypeList> GetEventTypesAsync(CancellationToken cancellationToken) =>
-        ReadAsync(() => reports.EventTypesAsync(cancellationToken));
+    public Task<EventTypeList> GetEventTypesAsync(AccessScope scope, CancellationToken cancellationToken) =>
+        ReadAsync(() => reports.EventTypesAsync(scope, cancellationToken));
 
     public async Task<HealthReport> CheckHealthAsync(CancellationToken cancellationToken)
     {

@@ -31,6 +31,8 @@ internal static class AuditFilters
         ("http_status =", (short?)query.HttpStatus),
         (time + " >=", query.Since?.UtcDateTime),
         (time + " <", query.Until?.UtcDateTime),
+        // The caller's scope: a condition like the filters, so every statement built from this list carries it.
+        ("tenant_id =", query.Scope.Tenant),
     ];
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Argus.Grains.Abstractions;
 using Argus.Grains.Abstractions.Reports;
+using Argus.Grains.Abstractions.Security;
 using Argus.Grains.Abstractions.Validation;
 using Npgsql;
 
@@ -21,6 +22,19 @@ public sealed class AuditReportStore(NpgsqlDataSource dataSource)
         "SELECT count(*), min(occurred_at), max(occurred_at), count(*) FILTER (WHERE status = 'FAILURE'), " +
         "count(DISTINCT actor_id), (array_agg(DISTINCT actor_id COLLATE \"C\" ORDER BY actor_id COLLATE \"C\"))[1:$2] " +
         "FROM audit_logs WHERE trace_id = $1";
+
+    /// <summary>The same two for a caller bound to a tenant (<c>$3</c>): the trace's entries of that tenant only.</summary>
+    internal const string TenantTraceEntriesSql =
+        $"SELECT {AuditQuerySql.EntryColumns} FROM audit_logs WHERE trace_id = $1 AND tenant_id = $3 ORDER BY occurred_at, id LIMIT $2";
+
+    internal const string TenantTraceSummarySql = TraceSummarySql + " AND tenant_id = $3";
+
+    /// <summary>
+    /// A tenant's distinct event types: read from its own entries (the partial index on
+    /// <c>tenant_id</c>), so the cost grows with the tenant's entries rather than with its types.
+    /// </summary>
+    internal const string TenantEventTypesSql =
+        "SELECT event_type FROM (SELECT DISTINCT event_type FROM audit_logs WHERE tenant_id = $2 AND event_type IS NOT NULL) t ORDER BY event_type LIMIT $1 + 1";
 
     /// <summary>
     /// The distinct event types by a loose index scan: each step jumps to the next larger value in
@@ -47,22 +61,28 @@ public sealed class AuditReportStore(NpgsqlDataSource dataSource)
     /// tenant the rows are the maintained counts (whole hours of the range, or all time) and the
     /// entries of the range's partial hours; with one they are the tenant's entries in the range.
     /// </summary>
-    internal static AuditSql StatsSql(AuditStatsQuery query) => AuditQuerySql.CountsBy(
+    internal static AuditSql StatsSql(AccessScope scope, AuditStatsQuery query) => AuditQuerySql.CountsBy(
         "status, event_type, actor_type, event_action",
-        new AuditQuery { Since = query.Since, Until = query.Until, TenantId = query.TenantId },
+        new AuditQuery { Since = query.Since, Until = query.Until, TenantId = query.TenantId, Scope = scope },
         "GROUPING SETS ((status), (event_type), (actor_type), (event_action), ())");
 
     /// <summary>The trace's first <paramref name="limit"/> entries and its summary in one round trip; null when the trace has no entry.</summary>
-    public async Task<TraceTimeline?> TraceAsync(Guid traceId, int limit, CancellationToken cancellationToken)
+    public async Task<TraceTimeline?> TraceAsync(AccessScope scope, Guid traceId, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
-        var entries = new NpgsqlBatchCommand(TraceEntriesSql);
+        var entries = new NpgsqlBatchCommand(scope.Tenant is null ? TraceEntriesSql : TenantTraceEntriesSql);
         entries.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = traceId });
         entries.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        var summary = new NpgsqlBatchCommand(TraceSummarySql);
+        var summary = new NpgsqlBatchCommand(scope.Tenant is null ? TraceSummarySql : TenantTraceSummarySql);
         summary.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = traceId });
         summary.Parameters.Add(new NpgsqlParameter<int> { TypedValue = ReportLimits.MaxTraceActors });
+        if (scope.Tenant is { } tenant)
+        {
+            entries.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+            summary.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        }
+
         batch.BatchCommands.Add(entries);
         batch.BatchCommands.Add(summary);
 
@@ -98,10 +118,10 @@ public sealed class AuditReportStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Counts of the entries in the query's range, from one statement.</summary>
-    public async Task<AuditStats> StatsAsync(AuditStatsQuery query, CancellationToken cancellationToken)
+    public async Task<AuditStats> StatsAsync(AccessScope scope, AuditStatsQuery query, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = StatsSql(query).ToCommand(connection);
+        await using var command = StatsSql(scope, query).ToCommand(connection);
         long total = 0;
         var byStatus = Zeroes(WireNames.Statuses);
         var byActorType = Zeroes(WireNames.ActorTypes);
@@ -136,14 +156,19 @@ public sealed class AuditReportStore(NpgsqlDataSource dataSource)
             .Take(ReportLimits.MaxEventTypes)
             .ToDictionary(t => t.Type, t => t.Count, StringComparer.Ordinal);
         return new AuditStats(total, query.Since, query.Until, byStatus, eventTypes, byActorType, byEventAction,
-            EventTypesTruncated: byEventType.Count > ReportLimits.MaxEventTypes, query.TenantId);
+            EventTypesTruncated: byEventType.Count > ReportLimits.MaxEventTypes, query.TenantId ?? scope.Tenant);
     }
 
     /// <summary>The distinct event types stored, in ordinal order, by a loose scan of their index.</summary>
-    public async Task<EventTypeList> EventTypesAsync(CancellationToken cancellationToken)
+    public async Task<EventTypeList> EventTypesAsync(AccessScope scope, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(EventTypesSql);
+        await using var command = dataSource.CreateCommand(scope.Tenant is null ? EventTypesSql : TenantEventTypesSql);
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = ReportLimits.MaxEventTypes });
+        if (scope.Tenant is { } tenant)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        }
+
         var types = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using Argus.Grains.Abstractions;
+using Argus.Grains.Abstractions.Security;
 using Argus.Grains.Abstractions.Querying;
 using Npgsql;
 using NpgsqlTypes;
@@ -66,11 +67,18 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>The stored entries among <paramref name="ids"/>.</summary>
-    public async Task<Dictionary<Guid, AuditEntry>> FindAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    /// <summary>The stored entries among <paramref name="ids"/> (those inside <paramref name="scope"/>).</summary>
+    public async Task<Dictionary<Guid, AuditEntry>> FindAsync(IReadOnlyCollection<Guid> ids, AccessScope scope, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {AuditQuerySql.EntryColumns} FROM audit_logs WHERE id = ANY($1)");
+        await using var command = dataSource.CreateCommand(scope.Tenant is null
+            ? $"SELECT {AuditQuerySql.EntryColumns} FROM audit_logs WHERE id = ANY($1)"
+            : $"SELECT {AuditQuerySql.EntryColumns} FROM audit_logs WHERE id = ANY($1) AND tenant_id = $2");
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids.ToArray() });
+        if (scope.Tenant is { } tenant)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        }
+
         var found = new Dictionary<Guid, AuditEntry>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -197,7 +205,7 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
             return [];
         }
 
-        var found = await FindAsync(keys.Select(k => k.Id).ToArray(), cancellationToken);
+        var found = await FindAsync(keys.Select(k => k.Id).ToArray(), AccessScope.Unrestricted, cancellationToken);
         return keys.Select(k => found.TryGetValue(k.Id, out var entry) ? entry : throw new InvalidDataException($"entry {k.Id} vanished")).ToList();
     }
 

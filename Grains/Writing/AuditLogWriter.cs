@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Argus.Grains.Abstractions;
+using Argus.Grains.Abstractions.Security;
 using Argus.Grains.Options;
 using Argus.Grains.Partitions;
 using Argus.Grains.Storage;
@@ -344,7 +345,7 @@ public sealed partial class AuditLogWriter : ILifecycleParticipant<ISiloLifecycl
     /// <summary>Answers the entries already stored (a retry of an earlier request, or of our own ambiguous commit).</summary>
     private async Task ResolveDuplicatesAsync(List<PendingAppend> work)
     {
-        var stored = await store.FindAsync(work.Select(p => p.Entry.Id).ToList(), CancellationToken.None);
+        var stored = await store.FindAsync(work.Select(p => p.Entry.Id).ToList(), AccessScope.Unrestricted, CancellationToken.None);
         foreach (var pending in work)
         {
             if (stored.TryGetValue(pending.Entry.Id, out var original))

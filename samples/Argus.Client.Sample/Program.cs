@@ -2,6 +2,7 @@
 // the grain owning its trace's partition; the silos' gateways are found in the cluster's Postgres.
 // Run a cluster with `./argus run --silos 3`, then:
 //   dotnet run --project samples/Argus.Client.Sample -- "Host=127.0.0.1;Port=54329;Username=argus;Database=argus"
+using Argus.Grains.Abstractions.Security;
 using Argus.Client;
 using Argus.Grains.Abstractions;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,7 +39,7 @@ foreach (var step in steps)
     Console.WriteLine($"{step,-16} {result.Status,-8} {result.Entry?.Id}");
 }
 
-var timeline = await argus.GetTraceAsync(trace, 100, CancellationToken.None);
+var timeline = await argus.GetTraceAsync(AccessScope.Unrestricted, trace, 100, CancellationToken.None);
 foreach (var entry in timeline?.Entries ?? [])
 {
     Console.WriteLine($"  {Rfc3339.Format(entry.Timestamp)}  {entry.EventType,-16} {entry.Status.ToWire()}");

@@ -1,3 +1,4 @@
+using Argus.Grains.Abstractions.Security;
 using System.Net;
 using Argus.Client;
 using Argus.Grains.Abstractions;
@@ -114,7 +115,7 @@ public sealed class GatewayRoleTests
 
         Assert.All(results, r => Assert.Equal(AppendStatus.Stored, r.Status));
         Assert.Equal(50L, await cluster.Database.ScalarAsync<long>("SELECT count(*) FROM audit_logs WHERE actor_id LIKE 'cluster-client-%'"));
-        Assert.Equal(50, (await argus.QueryAsync(new AuditQuery { ActorType = ActorType.Service, Limit = 1000 }, CancellationToken.None)).Total);
+        Assert.Equal(50, (await argus.QueryAsync(AccessScope.Unrestricted, new AuditQuery { ActorType = ActorType.Service, Limit = 1000 }, CancellationToken.None)).Total);
 
         // Sending an entry again (a retry after a lost answer) stores nothing new.
         var again = await argus.AppendAsync(results[0].Entry! with { CreatedAt = default }, CancellationToken.None);
@@ -143,7 +144,7 @@ public sealed class GatewayRoleTests
         // Stored as the API would have read it: the timestamp at the microsecond Postgres keeps.
         var precise = await argus.AppendAsync(valid with { Timestamp = new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(1234567) }, CancellationToken.None);
         Assert.Equal(new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(1234560), precise.Entry!.Timestamp);
-        Assert.Equal(precise.Entry, (await argus.FindAsync(precise.Entry.Id, CancellationToken.None))! with { CreatedAt = precise.Entry.CreatedAt });
+        Assert.Equal(precise.Entry, (await argus.FindAsync(AccessScope.Unrestricted, precise.Entry.Id, CancellationToken.None))! with { CreatedAt = precise.Entry.CreatedAt });
         await host.StopAsync();
     }
 }

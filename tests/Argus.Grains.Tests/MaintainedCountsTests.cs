@@ -1,3 +1,4 @@
+using Argus.Grains.Abstractions.Security;
 using Argus.Grains.Abstractions;
 using Argus.Grains.Abstractions.Reports;
 using Argus.Grains.Abstractions.Validation;
@@ -112,7 +113,7 @@ public sealed class MaintainedCountsTests(MaintainedCountsTests.Data data) : ICl
         var query = Query("", since, until);
         var expected = data.Entries.Where(e => Matches(query, e)).ToList();
 
-        var stats = await new AuditReportStore(data.DataSource).StatsAsync(new AuditStatsQuery { Since = query.Since, Until = query.Until }, CancellationToken.None);
+        var stats = await new AuditReportStore(data.DataSource).StatsAsync(AccessScope.Unrestricted, new AuditStatsQuery { Since = query.Since, Until = query.Until }, CancellationToken.None);
 
         Assert.Equal(expected.Count, stats.Total);
         Assert.Equal(WireNames.Statuses.ToDictionary(s => s, s => (long)expected.Count(e => e.Status.ToWire() == s)), stats.ByStatus);

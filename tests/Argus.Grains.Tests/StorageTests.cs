@@ -1,3 +1,4 @@
+using Argus.Grains.Abstractions.Security;
 using Argus.Grains.Storage;
 using Npgsql;
 
@@ -255,7 +256,7 @@ public sealed class StorageTests(MigratedDatabase db) : IClassFixture<MigratedDa
 
         await db.Store.CommitAsync(batch, CancellationToken.None);
 
-        var read = Assert.Single(await db.Store.FindAsync([entry.Id], CancellationToken.None)).Value;
+        var read = Assert.Single(await db.Store.FindAsync([entry.Id], AccessScope.Unrestricted, CancellationToken.None)).Value;
         Assert.Equal(batch.CreatedAt, read.CreatedAt);
         Assert.True(entry.SameEventAs(read), $"stored {read} differs from {entry}");
         Assert.Equal(entry with { CreatedAt = batch.CreatedAt, RequestMetadata = null, ResponseMetadata = null, AdditionalMetadata = null },
