@@ -13,4 +13,7 @@ public sealed class ArgusClientOptions
 
     /// <summary>Upper bound on the wait between attempts when the server sends no Retry-After.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The API key sent with every request (<c>X-API-Key</c>); none when Argus runs without credentials.</summary>
+    public string? ApiKey { get; set; }
 }

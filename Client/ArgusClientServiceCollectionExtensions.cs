@@ -34,6 +34,11 @@ public static class ArgusClientServiceCollectionExtensions
             {
                 BaseAddress = settings.Value.BaseAddress,
             };
+            if (settings.Value.ApiKey is { Length: > 0 } key)
+            {
+                http.DefaultRequestHeaders.Add("X-API-Key", key);
+            }
+
             return new ArgusClient(http, settings, sp.GetRequiredService<TimeProvider>());
         });
         return services;

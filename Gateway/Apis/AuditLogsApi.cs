@@ -1,4 +1,5 @@
 using Argus.Gateway.Options;
+using Argus.Gateway.Security;
 using Argus.Grains.Abstractions;
 using Argus.Grains.Abstractions.Serialization;
 using Argus.Grains.Abstractions.Validation;
@@ -28,7 +29,8 @@ public static class AuditLogsApi
             .Produces<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)
             .Produces<ErrorResponse>(StatusCodes.Status415UnsupportedMediaType)
             .Produces<ErrorResponse>(StatusCodes.Status422UnprocessableEntity)
-            .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
+            .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable)
+            .RequireAuthorization(ArgusScopes.Write);
         group.MapGet("", ListAsync)
             .WithSummary("Retrieve audit logs with filtering")
             .WithDescription("Filters: traceId, eventType, eventAction, status, actorType, actorId, targetType, targetId, source, tenantId, requestId, "
@@ -39,12 +41,14 @@ public static class AuditLogsApi
                 + "includeTotal=true (includeTotal=false skips it anywhere).")
             .Produces<AuditPage>(StatusCodes.Status200OK)
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
-            .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
+            .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable)
+            .RequireAuthorization(ArgusScopes.Read);
         group.MapGet("/{id}", GetAsync)
             .WithSummary("Fetch one audit log entry")
             .Produces<AuditEntry>(StatusCodes.Status200OK)
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
-            .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
+            .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
+            .RequireAuthorization(ArgusScopes.Read);
         return app;
     }
 
@@ -91,10 +95,17 @@ public static class AuditLogsApi
             return;
         }
 
-        var entry = parsed with
+        if (!TenantBinding.TryBind(parsed, context.AccessScope(), out var bound, out var refusal))
         {
-            // Fixed before the first attempt: every retry of this request carries the same id.
-            Id = idempotencyKey is null ? EntryIds.NewId(time) : EntryIds.FromIdempotencyKey(IdempotencyScope, idempotencyKey),
+            await ApiResponses.ErrorAsync(context, StatusCodes.Status403Forbidden, refusal, "tenantId");
+            return;
+        }
+
+        var entry = bound with
+        {
+            // Fixed before the first attempt: every retry of this request carries the same id. A
+            // tenant's keys are its own: the same key from two tenants names two entries.
+            Id = idempotencyKey is null ? EntryIds.NewId(time) : EntryIds.FromIdempotencyKey(TenantBinding.IdempotencyScope(IdempotencyScope, context.AccessScope()), idempotencyKey),
             TraceId = parsed.TraceId ?? TraceIdFromHeader(context.Request),
         };
 
@@ -135,7 +146,7 @@ public static class AuditLogsApi
         AuditPage page;
         try
         {
-            page = await cluster.QueryAsync(query, context.RequestAborted);
+            page = await cluster.QueryAsync(context.AccessScope(), query, context.RequestAborted);
         }
         catch (AuditValidationException refused)
         {
@@ -162,7 +173,7 @@ public static class AuditLogsApi
             return;
         }
 
-        var entry = await cluster.FindAsync(entryId, context.RequestAborted);
+        var entry = await cluster.FindAsync(context.AccessScope(), entryId, context.RequestAborted);
         if (entry is null)
         {
             await ApiResponses.ErrorAsync(context, StatusCodes.Status404NotFound, $"audit log {entryId} not found", "id");

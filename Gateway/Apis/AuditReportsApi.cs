@@ -2,6 +2,7 @@ using Argus.Grains.Abstractions;
 using Argus.Grains.Abstractions.Reports;
 using Argus.Grains.Abstractions.Serialization;
 using Argus.Grains.Abstractions.Validation;
+using Argus.Gateway.Security;
 
 namespace Argus.Gateway.Apis;
 
@@ -18,7 +19,7 @@ public static class AuditReportsApi
 
     public static IEndpointRouteBuilder MapAuditReportsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/audit-logs").WithTags("Audit reports");
+        var group = app.MapGroup("/api/audit-logs").WithTags("Audit reports").RequireAuthorization(ArgusScopes.Read);
         group.MapGet("/stats", StatsAsync)
             .WithSummary("Count audit logs by status, event type, actor type and event action")
             .WithDescription("Over an optional time range: since/startTime (inclusive), until/endTime (exclusive), RFC 3339; "
@@ -48,10 +49,10 @@ public static class AuditReportsApi
             return;
         }
 
-        var stats = await cluster.GetStatsAsync(query, context.RequestAborted);
+        var stats = await cluster.GetStatsAsync(context.AccessScope(), query, context.RequestAborted);
         await ApiResponses.JsonAsync(context, stats, ArgusJsonContext.Default.AuditStats);
     }
 
     private static async Task EventTypesAsync(HttpContext context, IArgusCluster cluster) =>
-        await ApiResponses.JsonAsync(context, await cluster.GetEventTypesAsync(context.RequestAborted), ArgusJsonContext.Default.EventTypeList);
+        await ApiResponses.JsonAsync(context, await cluster.GetEventTypesAsync(context.AccessScope(), context.RequestAborted), ArgusJsonContext.Default.EventTypeList);
 }

@@ -14,13 +14,15 @@ public static class OperationsApi
             .WithTags("Operations")
             .WithSummary("Service health check")
             .Produces<HealthResponse>(StatusCodes.Status200OK)
-            .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
+            .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable)
+            .AllowAnonymous();
         app.MapGet("/version", () => TypedResults.Json(
                 new VersionResponse(BuildInfo.Service, BuildInfo.Version, BuildInfo.BuildTime, BuildInfo.GitCommit),
                 ArgusJsonContext.Default.VersionResponse))
             .WithTags("Operations")
             .WithSummary("Service version information")
-            .Produces<VersionResponse>(StatusCodes.Status200OK);
+            .Produces<VersionResponse>(StatusCodes.Status200OK)
+            .AllowAnonymous();
         return app;
     }
 

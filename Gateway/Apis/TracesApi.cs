@@ -2,6 +2,7 @@ using Argus.Grains.Abstractions;
 using Argus.Grains.Abstractions.Reports;
 using Argus.Grains.Abstractions.Serialization;
 using Argus.Grains.Abstractions.Validation;
+using Argus.Gateway.Security;
 
 namespace Argus.Gateway.Apis;
 
@@ -18,7 +19,8 @@ public static class TracesApi
                 + "entry count, first and last timestamp, duration, successes, failures, outcome (FAILURE if any entry failed) and actors.")
             .Produces<TraceTimeline>(StatusCodes.Status200OK)
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
-            .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
+            .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
+            .RequireAuthorization(ArgusScopes.Read);
         return app;
     }
 
@@ -37,7 +39,7 @@ public static class TracesApi
             return;
         }
 
-        var timeline = await cluster.GetTraceAsync(trace, limit ?? ReportLimits.DefaultTraceLimit, context.RequestAborted);
+        var timeline = await cluster.GetTraceAsync(context.AccessScope(), trace, limit ?? ReportLimits.DefaultTraceLimit, context.RequestAborted);
         if (timeline is null)
         {
             await ApiResponses.ErrorAsync(context, StatusCodes.Status404NotFound, $"no audit log has trace {trace}", "traceId");

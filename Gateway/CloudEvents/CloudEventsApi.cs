@@ -31,24 +31,29 @@ public static class CloudEventsApi
             .Produces<Grains.Abstractions.Serialization.ErrorResponse>(StatusCodes.Status413PayloadTooLarge)
             .Produces<Grains.Abstractions.Serialization.ErrorResponse>(StatusCodes.Status415UnsupportedMediaType)
             .Produces<Grains.Abstractions.Serialization.ErrorResponse>(StatusCodes.Status422UnprocessableEntity)
-            .Produces<Grains.Abstractions.Serialization.ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
+            .Produces<Grains.Abstractions.Serialization.ErrorResponse>(StatusCodes.Status503ServiceUnavailable)
+            .RequireAuthorization(Security.ArgusScopes.Write);
         group.MapPost("/events/batch", IngestBatchAsync)
             .WithSummary("Ingest a batch of CloudEvents")
             .Produces<BatchResult>(StatusCodes.Status202Accepted)
             .Produces<BatchResult>(StatusCodes.Status400BadRequest)
             .Produces<Grains.Abstractions.Serialization.ErrorResponse>(StatusCodes.Status413PayloadTooLarge)
             .Produces<Grains.Abstractions.Serialization.ErrorResponse>(StatusCodes.Status415UnsupportedMediaType)
-            .Produces<BatchResult>(StatusCodes.Status503ServiceUnavailable);
+            .Produces<BatchResult>(StatusCodes.Status503ServiceUnavailable)
+            .RequireAuthorization(Security.ArgusScopes.Write);
         group.MapGet("/health", HealthAsync)
             .WithSummary("Health / readiness probe")
             .Produces<HealthEnvelope>(StatusCodes.Status200OK)
-            .Produces<HealthEnvelope>(StatusCodes.Status503ServiceUnavailable);
+            .Produces<HealthEnvelope>(StatusCodes.Status503ServiceUnavailable)
+            .AllowAnonymous();
         group.MapGet("/version", Version)
             .WithSummary("Service version and build metadata")
-            .Produces<VersionEnvelope>(StatusCodes.Status200OK);
+            .Produces<VersionEnvelope>(StatusCodes.Status200OK)
+            .AllowAnonymous();
         group.MapGet("/config", Config)
             .WithSummary("Effective non-sensitive configuration")
-            .Produces<ConfigEnvelope>(StatusCodes.Status200OK);
+            .Produces<ConfigEnvelope>(StatusCodes.Status200OK)
+            .RequireAuthorization(Security.ArgusScopes.Admin);
         return app;
     }
 
@@ -86,7 +91,7 @@ public static class CloudEventsApi
             return;
         }
 
-        var (status, outcome) = await AppendAsync(cluster, mapped, time, context.RequestAborted);
+        var (status, outcome) = await AppendAsync(cluster, mapped, Security.ArgusClaims.AccessScope(context), time, context.RequestAborted);
         if (status == StatusCodes.Status202Accepted)
         {
             context.Response.Headers.Location = "/api/audit-logs/" + outcome.EntryId;
@@ -163,7 +168,7 @@ public static class CloudEventsApi
                 try
                 {
                     var mapped = CloudEventMapper.Map(cloudEvent, time.GetUtcNow(), traceparent, field: "event");
-                    appends.Add((index, mapped, AppendAsync(cluster, mapped, time, context.RequestAborted)));
+                    appends.Add((index, mapped, AppendAsync(cluster, mapped, Security.ArgusClaims.AccessScope(context), time, context.RequestAborted)));
                 }
                 catch (AuditValidationException e)
                 {
@@ -200,9 +205,19 @@ public static class CloudEventsApi
     }
 
     /// <summary>Appends a mapped event; a replay of (id, time) counts as accepted, as an idempotent insert would.</summary>
-    private static async Task<(int Status, AppendOutcome Outcome)> AppendAsync(IArgusCluster cluster, MappedEvent mapped, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<(int Status, AppendOutcome Outcome)> AppendAsync(
+        IArgusCluster cluster, MappedEvent mapped, Grains.Abstractions.Security.AccessScope scope, TimeProvider time, CancellationToken cancellationToken)
     {
-        var entry = mapped.Entry with { Id = mapped.EntryId ?? EntryIds.NewId(time) };
+        if (!Security.TenantBinding.TryBind(mapped.Entry, scope, out var bound, out var refusal))
+        {
+            return (StatusCodes.Status403Forbidden, new AppendOutcome(Guid.Empty, false, refusal));
+        }
+
+        // A tenant's event ids are its own: the same (id, time) from two tenants names two entries.
+        var derived = mapped.EntryId is { } id && scope.Tenant is not null
+            ? EntryIds.FromIdempotencyKey(Security.TenantBinding.IdempotencyScope(CloudEventMapper.IdempotencyScope, scope), id.ToString())
+            : mapped.EntryId;
+        var entry = bound with { Id = derived ?? EntryIds.NewId(time) };
         var result = await cluster.AppendAsync(entry, cancellationToken);
         return result.Status switch
         {

@@ -2,6 +2,7 @@ using Argus.Client;
 using Argus.Gateway.Apis;
 using Argus.Gateway.CloudEvents;
 using Argus.Gateway.Options;
+using Argus.Gateway.Security;
 using Argus.Grains.Abstractions.Serialization;
 using Argus.Silo.Hosting;
 
@@ -35,6 +36,7 @@ public static class ArgusNode
             builder.AddArgusSilo();
         }
 
+        builder.AddArgusAuth();
         builder.Services.AddArgusOpenApi();
 
         var app = builder.Build();
@@ -43,6 +45,8 @@ public static class ArgusNode
         app.UseStatusCodePages(context => context.HttpContext.Response.HasStarted
             ? Task.CompletedTask
             : ApiResponses.ErrorAsync(context.HttpContext, context.HttpContext.Response.StatusCode, StatusMessage(context.HttpContext.Response.StatusCode)));
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapAuditLogsApi();
         app.MapAuditReportsApi();
         app.MapTracesApi();

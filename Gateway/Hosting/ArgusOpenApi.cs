@@ -91,8 +91,8 @@ public static class ArgusOpenApi
 
     public static WebApplication MapArgusOpenApi(this WebApplication app)
     {
-        app.MapOpenApi("/openapi.json");
-        app.MapOpenApi(CloudEventsApi.BasePath + "/openapi.json");
+        app.MapOpenApi("/openapi.json").AllowAnonymous();
+        app.MapOpenApi(CloudEventsApi.BasePath + "/openapi.json").AllowAnonymous();
         foreach (var prefix in new[] { "docs", CloudEventsApi.BasePath.TrimStart('/') + "/docs" })
         {
             app.UseSwaggerUI(ui =>

@@ -186,7 +186,11 @@ public sealed class AuditReportsTests(NodeFixture fixture) : IClassFixture<NodeF
     public async Task The_typed_client_reads_traces_stats_and_event_types()
     {
         var services = new ServiceCollection();
-        services.AddArgusClient(new ConfigurationBuilder().Build(), o => o.BaseAddress = fixture.Node.BaseAddress);
+        services.AddArgusClient(new ConfigurationBuilder().Build(), o =>
+        {
+            o.BaseAddress = fixture.Node.BaseAddress;
+            o.ApiKey = fixture.Node.ApiKey;
+        });
         await using var provider = services.BuildServiceProvider();
         var argus = provider.GetRequiredService<ArgusClient>();
         var trace = Guid.NewGuid();

@@ -12,7 +12,11 @@ public sealed class ClientTests(NodeFixture fixture) : IClassFixture<NodeFixture
     private ArgusClient Client()
     {
         var services = new ServiceCollection();
-        services.AddArgusClient(new ConfigurationBuilder().Build(), o => o.BaseAddress = fixture.Node.BaseAddress);
+        services.AddArgusClient(new ConfigurationBuilder().Build(), o =>
+        {
+            o.BaseAddress = fixture.Node.BaseAddress;
+            o.ApiKey = fixture.Node.ApiKey;
+        });
         return services.BuildServiceProvider().GetRequiredService<ArgusClient>();
     }
 

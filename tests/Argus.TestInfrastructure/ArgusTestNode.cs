@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Argus.Gateway.Security;
+using Argus.Grains.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -21,13 +23,17 @@ public sealed class ArgusTestNode : IAsyncDisposable
     private readonly WebApplication app;
     private bool stopped;
 
-    private ArgusTestNode(WebApplication app, Uri baseAddress, string name)
+    private ArgusTestNode(WebApplication app, Uri baseAddress, string name, string? apiKey)
     {
         this.app = app;
         BaseAddress = baseAddress;
         Name = name;
+        ApiKey = apiKey;
         Client = CreateClient();
     }
+
+    /// <summary>A key with every scope and no tenant, made at start when the node asks for credentials; every client of <see cref="CreateClient"/> sends it.</summary>
+    public string? ApiKey { get; }
 
     public Uri BaseAddress { get; }
 
@@ -53,6 +59,8 @@ public sealed class ArgusTestNode : IAsyncDisposable
                 ["Argus:Silo:Port"] = ports[0].ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Argus:Silo:GatewayPort"] = ports[1].ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Logging:LogLevel:Default"] = "Warning",
+                // As a node on a network runs: every request needs a credential (the clients carry ApiKey).
+                ["Argus:Auth:Mode"] = "Required",
             });
             if (settings is not null)
             {
@@ -67,7 +75,8 @@ public sealed class ArgusTestNode : IAsyncDisposable
 
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        var node = new ArgusTestNode(app, new Uri(address), name);
+        var apiKey = AuthSetupKey(app) is { } wanted ? await CreateKeyAsync(app, wanted) : null;
+        var node = new ArgusTestNode(app, new Uri(address), name, apiKey);
         if (waitForAllPartitions)
         {
             await node.WaitUntilAllPartitionsOwnedAsync(TimeSpan.FromSeconds(30));
@@ -76,12 +85,37 @@ public sealed class ArgusTestNode : IAsyncDisposable
         return node;
     }
 
-    /// <summary>A fresh client; many connections allowed, for concurrency tests.</summary>
-    public HttpClient CreateClient() => new(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 })
+    /// <summary>A fresh client carrying <see cref="ApiKey"/>; many connections allowed, for concurrency tests.</summary>
+    public HttpClient CreateClient()
+    {
+        var client = CreateAnonymousClient();
+        if (ApiKey is not null)
+        {
+            client.DefaultRequestHeaders.Add("X-API-Key", ApiKey);
+        }
+
+        return client;
+    }
+
+    /// <summary>A fresh client that sends no credential.</summary>
+    public HttpClient CreateAnonymousClient() => new(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 })
     {
         BaseAddress = BaseAddress,
         Timeout = TimeSpan.FromSeconds(60),
     };
+
+    /// <summary>Makes an API key on this node's cluster; returns the key.</summary>
+    public async Task<string> CreateKeyAsync(string name, string[] scopes, string? tenant = null) =>
+        (await Service<ApiKeyStore>().CreateAsync(name, scopes, tenant, CancellationToken.None))?.Key
+        ?? throw new InvalidOperationException($"a key named {name} exists already");
+
+    private static string? AuthSetupKey(WebApplication app) =>
+        app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.Mode == AuthMode.Required
+            ? "test-all-" + Guid.NewGuid().ToString("N")[..12]
+            : null;
+
+    private static async Task<string> CreateKeyAsync(WebApplication app, string name) =>
+        (await app.Services.GetRequiredService<ApiKeyStore>().CreateAsync(name, ArgusScopes.All.ToArray(), null, CancellationToken.None))!.Value.Key;
 
     /// <summary>Counts (and can hold) the grain calls reaching this silo.</summary>
     public GrainCallGate GrainCalls => Service<GrainCallGate>();

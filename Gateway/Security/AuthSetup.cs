@@ -1,0 +1,81 @@
+using Argus.Client;
+using Argus.Client.Hosting;
+using Argus.Grains.Storage;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Npgsql;
+
+namespace Argus.Gateway.Security;
+
+/// <summary>Authentication (API keys; or nobody asked, with <see cref="AuthMode.Off"/>) and one authorisation policy per scope.</summary>
+public static partial class AuthSetup
+{
+    /// <summary>The policy scheme that picks the handler for a request's credential.</summary>
+    private const string Selector = "Argus";
+
+    /// <summary>Registers authentication and authorisation for the node's mode, which it returns (see <see cref="AuthModes"/>).</summary>
+    public static AuthMode AddArgusAuth(this WebApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection(AuthOptions.Section);
+        var settings = ValidatedOptions.Read<AuthOptions>(section, o => o.Validate());
+        var (mode, implicitMode) = AuthModes.Resolve(settings.Mode, AuthModes.ListenUrls(builder.Configuration));
+        builder.Services.AddValidatedOptions<AuthOptions>(section, o => o.Validate()).PostConfigure(o => o.Mode = mode);
+        if (implicitMode)
+        {
+            builder.Services.AddHostedService<OpenModeWarning>();
+        }
+
+        var connectionString = ArgusClientServiceCollectionExtensions.RequiredConnectionString(builder.Configuration);
+        builder.Services.AddSingleton(sp => new ApiKeyStore(KeyDataSource(connectionString), sp.GetRequiredService<TimeProvider>()));
+        var authentication = builder.Services.AddAuthentication(Selector);
+        authentication.AddPolicyScheme(Selector, "Argus credentials", o => o.ForwardDefaultSelector = _ =>
+            mode == AuthMode.Off ? OpenAuthenticationHandler.SchemeName : ApiKeyAuthenticationHandler.SchemeName);
+        if (mode == AuthMode.Off)
+        {
+            authentication.AddScheme<AuthenticationSchemeOptions, OpenAuthenticationHandler>(OpenAuthenticationHandler.SchemeName, null);
+        }
+        else
+        {
+            authentication.AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+            builder.Services.AddSingleton<ApiKeyRing>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<ApiKeyRing>());
+        }
+
+        builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuthorizationResponses>();
+        builder.Services.AddAuthorization(o =>
+        {
+            foreach (var scope in ArgusScopes.All)
+            {
+                o.AddPolicy(scope, p => p.RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(scope)));
+            }
+
+            // An endpoint that names no scope still needs a credential: only those marked anonymous are open.
+            o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
+        });
+        return mode;
+    }
+
+    /// <summary>Its own small pool: a gateway has no silo's data source, and a node's keeps its connections for the log.</summary>
+    private static NpgsqlDataSource KeyDataSource(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.ConnectionStringBuilder.MaxPoolSize = 4;
+        builder.ConnectionStringBuilder.ApplicationName = "argus-keys";
+        return builder.Build();
+    }
+
+    private sealed partial class OpenModeWarning(ILogger<OpenModeWarning> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            LogOpen();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Authentication is off: " + AuthOptions.Section + ":Mode is not set and this node listens only on loopback, " +
+            "so every caller on this machine may read and write everything. Set Argus__Auth__Mode=Required to ask for credentials.")]
+        private partial void LogOpen();
+    }
+}

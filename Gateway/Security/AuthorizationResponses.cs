@@ -1,0 +1,52 @@
+using Argus.Gateway.Apis;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace Argus.Gateway.Security;
+
+/// <summary>
+/// Every refusal of a credential in Argus's error shape, whatever kind the credential was: 401 with
+/// <c>WWW-Authenticate</c> when it is missing or not valid (the same words for every reason, so a
+/// caller learns nothing about which part of a key or token was wrong), 403 naming the scope it
+/// lacks, 503 when the keys cannot be read.
+/// </summary>
+public sealed class AuthorizationResponses(IOptions<Options.GatewayOptions> gateway) : IAuthorizationMiddlewareResultHandler
+{
+    public const string Challenge = "Bearer realm=\"argus\", ApiKey header=\"X-API-Key\"";
+
+    private readonly AuthorizationMiddlewareResultHandler defaults = new();
+
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult result)
+    {
+        if (result.Succeeded)
+        {
+            await defaults.HandleAsync(next, context, policy, result);
+            return;
+        }
+
+        var failure = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Failure;
+        if (failure is CredentialsUnavailableException unavailable)
+        {
+            await ApiResponses.ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, unavailable.Message,
+                retryAfterSeconds: gateway.Value.RetryAfterSeconds);
+            return;
+        }
+
+        if (result.Challenged)
+        {
+            context.Response.Headers[HeaderNames.WWWAuthenticate] = Challenge;
+            var message = Credentials.Read(context.Request).Kind == Credentials.Kind.None
+                ? "authentication required: send an API key (X-API-Key, or Authorization: Bearer) or a bearer token"
+                : "invalid credential";
+            await ApiResponses.ErrorAsync(context, StatusCodes.Status401Unauthorized, message);
+            return;
+        }
+
+        var missing = result.AuthorizationFailure?.FailedRequirements.OfType<ScopeRequirement>().Select(r => r.Scope).FirstOrDefault();
+        await ApiResponses.ErrorAsync(context, StatusCodes.Status403Forbidden,
+            missing is null ? "forbidden" : $"forbidden: this credential lacks the scope '{missing}'");
+    }
+}
