@@ -7,7 +7,7 @@ using Npgsql;
 
 namespace Argus.Gateway.Security;
 
-/// <summary>Authentication (API keys; or nobody asked, with <see cref="AuthMode.Off"/>) and one authorisation policy per scope.</summary>
+/// <summary>Authentication (API keys, and bearer tokens of an identity provider when one is configured; or nobody asked, with <see cref="AuthMode.Off"/>) and one authorisation policy per scope.</summary>
 public static partial class AuthSetup
 {
     /// <summary>The policy scheme that picks the handler for a request's credential.</summary>
@@ -28,8 +28,13 @@ public static partial class AuthSetup
         var connectionString = ArgusClientServiceCollectionExtensions.RequiredConnectionString(builder.Configuration);
         builder.Services.AddSingleton(sp => new ApiKeyStore(KeyDataSource(connectionString), sp.GetRequiredService<TimeProvider>()));
         var authentication = builder.Services.AddAuthentication(Selector);
-        authentication.AddPolicyScheme(Selector, "Argus credentials", o => o.ForwardDefaultSelector = _ =>
-            mode == AuthMode.Off ? OpenAuthenticationHandler.SchemeName : ApiKeyAuthenticationHandler.SchemeName);
+        // A token goes to the identity provider's handler only when one is configured; otherwise the key
+        // handler refuses it as an invalid credential.
+        var tokens = mode == AuthMode.Required && settings.Jwt.Enabled;
+        authentication.AddPolicyScheme(Selector, "Argus credentials", o => o.ForwardDefaultSelector = context =>
+            mode == AuthMode.Off ? OpenAuthenticationHandler.SchemeName
+            : tokens && Credentials.Read(context.Request).Kind == Credentials.Kind.Token ? TokenAuthentication.SchemeName
+            : ApiKeyAuthenticationHandler.SchemeName);
         if (mode == AuthMode.Off)
         {
             authentication.AddScheme<AuthenticationSchemeOptions, OpenAuthenticationHandler>(OpenAuthenticationHandler.SchemeName, null);
@@ -39,6 +44,10 @@ public static partial class AuthSetup
             authentication.AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
             builder.Services.AddSingleton<ApiKeyRing>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<ApiKeyRing>());
+            if (tokens)
+            {
+                authentication.AddArgusTokens(settings.Jwt);
+            }
         }
 
         builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuthorizationResponses>();

@@ -27,7 +27,10 @@ public sealed class AuthorizationResponses(IOptions<Options.GatewayOptions> gate
             return;
         }
 
-        var failure = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Failure;
+        // The authentication middleware keeps only a successful result; a failed one is asked for again
+        // (the handler answers from its cache) to tell a credential that could not be checked from a bad one.
+        var authenticated = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult ?? await context.AuthenticateAsync();
+        var failure = authenticated.Failure;
         if (failure is CredentialsUnavailableException unavailable)
         {
             await ApiResponses.ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, unavailable.Message,
@@ -37,16 +40,22 @@ public sealed class AuthorizationResponses(IOptions<Options.GatewayOptions> gate
 
         if (result.Challenged)
         {
-            context.Response.Headers[HeaderNames.WWWAuthenticate] = Challenge;
-            var message = Credentials.Read(context.Request).Kind == Credentials.Kind.None
-                ? "authentication required: send an API key (X-API-Key, or Authorization: Bearer) or a bearer token"
-                : "invalid credential";
-            await ApiResponses.ErrorAsync(context, StatusCodes.Status401Unauthorized, message);
+            await UnauthorizedAsync(context);
             return;
         }
 
         var missing = result.AuthorizationFailure?.FailedRequirements.OfType<ScopeRequirement>().Select(r => r.Scope).FirstOrDefault();
         await ApiResponses.ErrorAsync(context, StatusCodes.Status403Forbidden,
             missing is null ? "forbidden" : $"forbidden: this credential lacks the scope '{missing}'");
+    }
+
+    /// <summary>401: no credential, or one that is not valid, whatever kind it is and whatever was wrong with it.</summary>
+    public static Task UnauthorizedAsync(HttpContext context)
+    {
+        context.Response.Headers[HeaderNames.WWWAuthenticate] = Challenge;
+        var message = Credentials.Read(context.Request).Kind == Credentials.Kind.None
+            ? "authentication required: send an API key (X-API-Key, or Authorization: Bearer) or a bearer token"
+            : "invalid credential";
+        return ApiResponses.ErrorAsync(context, StatusCodes.Status401Unauthorized, message);
     }
 }
