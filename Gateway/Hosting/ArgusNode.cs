@@ -46,6 +46,7 @@ public static class ArgusNode
             ? Task.CompletedTask
             : ApiResponses.ErrorAsync(context.HttpContext, context.HttpContext.Response.StatusCode, StatusMessage(context.HttpContext.Response.StatusCode)));
         app.UseAuthentication();
+        app.UseArgusRateLimits();
         app.UseAuthorization();
         app.MapAuditLogsApi();
         app.MapAuditReportsApi();
