@@ -45,6 +45,7 @@ public static class ArgusNode
         app.UseStatusCodePages(context => context.HttpContext.Response.HasStarted
             ? Task.CompletedTask
             : ApiResponses.ErrorAsync(context.HttpContext, context.HttpContext.Response.StatusCode, StatusMessage(context.HttpContext.Response.StatusCode)));
+        app.UseArgusDocs();
         app.UseAuthentication();
         app.UseArgusRateLimits();
         app.UseAuthorization();

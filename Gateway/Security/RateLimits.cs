@@ -92,7 +92,7 @@ public static partial class RateLimits
 
         private RateLimitPartition<Key> Partition(HttpContext context)
         {
-            if (context.GetEndpoint()?.Metadata.GetMetadata<IAllowAnonymous>() is not null || IsDocumentation(context.Request.Path))
+            if (context.GetEndpoint()?.Metadata.GetMetadata<IAllowAnonymous>() is not null)
             {
                 return RateLimitPartition.GetNoLimiter(Open);
             }
@@ -137,10 +137,6 @@ public static partial class RateLimits
                 Interlocked.Decrement(ref trackedAddresses);
             });
         }
-
-        private static bool IsDocumentation(PathString path) =>
-            path.StartsWithSegments("/docs", StringComparison.OrdinalIgnoreCase)
-            || path.StartsWithSegments("/v1/auditmanager/docs", StringComparison.OrdinalIgnoreCase);
 
         /// <summary>An IPv4 address, or an IPv6 address's /64 (what one site or host is usually given).</summary>
         private static string AddressOf(IPAddress? address)
