@@ -45,7 +45,9 @@ public static class ArgusNode
         app.UseStatusCodePages(context => context.HttpContext.Response.HasStarted
             ? Task.CompletedTask
             : ApiResponses.ErrorAsync(context.HttpContext, context.HttpContext.Response.StatusCode, StatusMessage(context.HttpContext.Response.StatusCode)));
+        app.UseArgusDocs();
         app.UseAuthentication();
+        app.UseArgusRateLimits();
         app.UseAuthorization();
         app.MapAuditLogsApi();
         app.MapAuditReportsApi();

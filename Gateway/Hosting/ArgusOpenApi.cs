@@ -93,6 +93,16 @@ public static class ArgusOpenApi
     {
         app.MapOpenApi("/openapi.json").AllowAnonymous();
         app.MapOpenApi(CloudEventsApi.BasePath + "/openapi.json").AllowAnonymous();
+        return app;
+    }
+
+    /// <summary>
+    /// Swagger UI: static pages, not endpoints, so no endpoint's AllowAnonymous reaches them. Served
+    /// ahead of authentication (the fallback policy would otherwise ask them for a credential) and
+    /// of rate limits, as the documents they show are.
+    /// </summary>
+    public static WebApplication UseArgusDocs(this WebApplication app)
+    {
         foreach (var prefix in new[] { "docs", CloudEventsApi.BasePath.TrimStart('/') + "/docs" })
         {
             app.UseSwaggerUI(ui =>

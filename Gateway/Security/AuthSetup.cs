@@ -61,6 +61,7 @@ public static partial class AuthSetup
             // An endpoint that names no scope still needs a credential: only those marked anonymous are open.
             o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
         });
+        builder.Services.AddArgusRateLimits(mode, settings.RateLimit);
         return mode;
     }
 

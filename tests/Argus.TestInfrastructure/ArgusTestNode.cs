@@ -44,7 +44,9 @@ public sealed class ArgusTestNode : IAsyncDisposable
 
     public IServiceProvider Services => app.Services;
 
-    public static async Task<ArgusTestNode> StartAsync(string connectionString, IDictionary<string, string?>? settings = null, bool waitForAllPartitions = true)
+    /// <param name="configure">Runs last on the builder, after the test's settings and services (e.g. to add a logger provider).</param>
+    public static async Task<ArgusTestNode> StartAsync(
+        string connectionString, IDictionary<string, string?>? settings = null, bool waitForAllPartitions = true, Action<WebApplicationBuilder>? configure = null)
     {
         var ports = FreePorts.Take(2);
         var name = settings?.TryGetValue("Argus:Silo:Name", out var given) == true && given is not null ? given : $"test-silo-{ports[0]}";
@@ -71,6 +73,7 @@ public sealed class ArgusTestNode : IAsyncDisposable
             builder.Services.AddSingleton<Orleans.Runtime.IFatalErrorHandler, StopSiloOnFatalError>();
             builder.Services.AddSingleton<GrainCallGate>();
             builder.Services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<GrainCallGate>());
+            configure?.Invoke(builder);
         });
 
         await app.StartAsync();
