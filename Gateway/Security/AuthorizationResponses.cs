@@ -13,7 +13,7 @@ namespace Argus.Gateway.Security;
 /// caller learns nothing about which part of a key or token was wrong), 403 naming the scope it
 /// lacks, 503 when the keys cannot be read.
 /// </summary>
-public sealed class AuthorizationResponses(IOptions<Options.GatewayOptions> gateway) : IAuthorizationMiddlewareResultHandler
+public sealed class AuthorizationResponses(IOptions<Options.GatewayOptions> gateway, SelfAudit.CredentialRefusals refusals) : IAuthorizationMiddlewareResultHandler
 {
     public const string Challenge = "Bearer realm=\"argus\", ApiKey header=\"X-API-Key\"";
 
@@ -38,9 +38,15 @@ public sealed class AuthorizationResponses(IOptions<Options.GatewayOptions> gate
         if (result.Challenged)
         {
             context.Response.Headers[HeaderNames.WWWAuthenticate] = Challenge;
-            var message = Credentials.Read(context.Request).Kind == Credentials.Kind.None
-                ? "authentication required: send an API key (X-API-Key, or Authorization: Bearer) or a bearer token"
-                : "invalid credential";
+            var presented = Credentials.Read(context.Request).Kind != Credentials.Kind.None;
+            if (presented)
+            {
+                refusals.Refused(RemoteAddress(context));
+            }
+
+            var message = presented
+                ? "invalid credential"
+                : "authentication required: send an API key (X-API-Key, or Authorization: Bearer) or a bearer token";
             await ApiResponses.ErrorAsync(context, StatusCodes.Status401Unauthorized, message);
             return;
         }
@@ -49,4 +55,9 @@ public sealed class AuthorizationResponses(IOptions<Options.GatewayOptions> gate
         await ApiResponses.ErrorAsync(context, StatusCodes.Status403Forbidden,
             missing is null ? "forbidden" : $"forbidden: this credential lacks the scope '{missing}'");
     }
+
+    private static string? RemoteAddress(HttpContext context) =>
+        context.Connection.RemoteIpAddress is { } address
+            ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString()
+            : null;
 }
