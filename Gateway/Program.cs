@@ -1,3 +1,10 @@
 using Argus.Gateway.Hosting;
 
+// `keys ...` manages API keys in Postgres and exits; anything else runs the node.
+if (args.Length > 0 && args[0] == "keys")
+{
+    return await KeysCommand.RunAsync(args[1..], Console.Out, Console.Error);
+}
+
 await ArgusNode.Build(args).RunAsync();
+return 0;

@@ -2,6 +2,7 @@ using Argus.Client;
 using Argus.Gateway.Apis;
 using Argus.Gateway.CloudEvents;
 using Argus.Gateway.Options;
+using Argus.Gateway.SelfAudit;
 using Argus.Gateway.Security;
 using Argus.Grains.Abstractions.Serialization;
 using Argus.Silo.Hosting;
@@ -37,6 +38,7 @@ public static class ArgusNode
         }
 
         builder.AddArgusAuth();
+        builder.AddArgusSelfAudit();
         builder.Services.AddArgusOpenApi();
 
         var app = builder.Build();
@@ -54,6 +56,7 @@ public static class ArgusNode
         app.MapTracesApi();
         app.MapOperationsApi();
         app.MapCloudEventsApi();
+        app.MapAdminKeysApi();
         app.MapArgusOpenApi();
         return app;
     }

@@ -26,7 +26,8 @@ public static partial class AuthSetup
         }
 
         var connectionString = ArgusClientServiceCollectionExtensions.RequiredConnectionString(builder.Configuration);
-        builder.Services.AddSingleton(sp => new ApiKeyStore(KeyDataSource(connectionString), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(_ => new SecurityDataSource(KeyDataSource(connectionString)));
+        builder.Services.AddSingleton(sp => new ApiKeyStore(sp.GetRequiredService<SecurityDataSource>().Value, sp.GetRequiredService<TimeProvider>()));
         var authentication = builder.Services.AddAuthentication(Selector);
         // A token goes to the identity provider's handler only when one is configured; otherwise the key
         // handler refuses it as an invalid credential.
@@ -72,6 +73,14 @@ public static partial class AuthSetup
         builder.ConnectionStringBuilder.MaxPoolSize = 4;
         builder.ConnectionStringBuilder.ApplicationName = "argus-keys";
         return builder.Build();
+    }
+
+    /// <summary>The pool of the keys and of what Argus records about itself, apart from the log's.</summary>
+    public sealed class SecurityDataSource(NpgsqlDataSource value) : IAsyncDisposable
+    {
+        public NpgsqlDataSource Value { get; } = value;
+
+        public ValueTask DisposeAsync() => Value.DisposeAsync();
     }
 
     private sealed partial class OpenModeWarning(ILogger<OpenModeWarning> logger) : IHostedService

@@ -13,7 +13,7 @@ namespace Argus.Gateway.Security;
 /// caller learns nothing about which part of a key or token was wrong), 403 naming the scope it
 /// lacks, 503 when the keys cannot be read.
 /// </summary>
-public sealed class AuthorizationResponses(IOptions<Options.GatewayOptions> gateway) : IAuthorizationMiddlewareResultHandler
+public sealed class AuthorizationResponses(IOptions<Options.GatewayOptions> gateway, SelfAudit.CredentialRefusals refusals) : IAuthorizationMiddlewareResultHandler
 {
     public const string Challenge = "Bearer realm=\"argus\", ApiKey header=\"X-API-Key\"";
 
@@ -40,6 +40,11 @@ public sealed class AuthorizationResponses(IOptions<Options.GatewayOptions> gate
 
         if (result.Challenged)
         {
+            if (Credentials.Read(context.Request).Kind != Credentials.Kind.None)
+            {
+                refusals.Refused(RemoteAddress(context));
+            }
+
             await UnauthorizedAsync(context);
             return;
         }
@@ -58,4 +63,9 @@ public sealed class AuthorizationResponses(IOptions<Options.GatewayOptions> gate
             : "invalid credential";
         return ApiResponses.ErrorAsync(context, StatusCodes.Status401Unauthorized, message);
     }
+
+    private static string? RemoteAddress(HttpContext context) =>
+        context.Connection.RemoteIpAddress is { } address
+            ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString()
+            : null;
 }
