@@ -115,17 +115,15 @@ public static class CloudEventMapper
 
     private static MappedEvent MapAttributes(Dictionary<string, JsonElement> attributes, DateTimeOffset receivedAt, string? traceparentHeader)
     {
-        var specVersion = OptionalString(attributes, "specversion") ?? "1.0";
+        // Both are required by CloudEvents 1.0: an event without them is not a CloudEvent, and
+        // without an id a retry could not be told from a new event.
+        var specVersion = RequiredString(attributes, "specversion");
         if (specVersion != "1.0")
         {
             throw Invalid("specversion", $"specversion must be 1.0, got '{specVersion}'");
         }
 
-        var id = OptionalString(attributes, "id");
-        if (id is { Length: 0 })
-        {
-            throw Invalid("id", "attribute 'id' must not be empty");
-        }
+        var id = RequiredString(attributes, "id");
 
         var source = RequiredString(attributes, "source");
         var type = RequiredString(attributes, "type");

@@ -75,4 +75,13 @@ public sealed record RetentionSettings(string Policy);
 [JsonSerializable(typeof(HealthEnvelope))]
 [JsonSerializable(typeof(VersionEnvelope))]
 [JsonSerializable(typeof(ConfigEnvelope))]
-public sealed partial class CloudEventsJsonContext : JsonSerializerContext;
+public sealed partial class CloudEventsJsonContext : JsonSerializerContext
+{
+    /// <summary>The same contract with text written as it is (see <c>ArgusJsonContext.Web</c>).</summary>
+    public static CloudEventsJsonContext Web { get; } = new(new System.Text.Json.JsonSerializerOptions
+    {
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

@@ -98,7 +98,7 @@ public static class CloudEventsApi
             context.Response.StatusCode = status;
             await context.Response.WriteAsJsonAsync(
                 new EventAccepted(mapped.CloudEventId, outcome.EntryId, outcome.Duplicate),
-                CloudEventsJsonContext.Default.EventAccepted, contentType: null, context.RequestAborted);
+                CloudEventsJsonContext.Web.EventAccepted, contentType: null, context.RequestAborted);
             return;
         }
 
@@ -200,7 +200,7 @@ public static class CloudEventsApi
 
             context.Response.StatusCode = responseStatus;
             await context.Response.WriteAsJsonAsync(new BatchResult(accepted, errors.Count, errors),
-                CloudEventsJsonContext.Default.BatchResult, contentType: null, context.RequestAborted);
+                CloudEventsJsonContext.Web.BatchResult, contentType: null, context.RequestAborted);
         }
     }
 
@@ -270,21 +270,22 @@ public static class CloudEventsApi
     {
         var report = await OperationsApi.CheckHealthAsync(cluster, options.Value.HealthTimeout, cancellationToken);
         return TypedResults.Json(
-            new HealthEnvelope { ResponseTime = ResponseTime(time), Status = report.Healthy ? "UP" : "DOWN", Reason = report.Reason },
-            CloudEventsJsonContext.Default.HealthEnvelope,
+            new HealthEnvelope { Id = options.Value.CloudEventsEnvelopeId, ResponseTime = ResponseTime(time), Status = report.Healthy ? "UP" : "DOWN", Reason = report.Reason },
+            CloudEventsJsonContext.Web.HealthEnvelope,
             statusCode: report.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static IResult Version(TimeProvider time) => TypedResults.Json(
+    private static IResult Version(TimeProvider time, IOptions<GatewayOptions> options) => TypedResults.Json(
         new VersionEnvelope
         {
+            Id = options.Value.CloudEventsEnvelopeId,
             ResponseTime = ResponseTime(time),
             Service = BuildInfo.Service,
             ServiceVersion = BuildInfo.Version,
             GitCommit = BuildInfo.GitCommit,
             BuildTime = BuildInfo.BuildTime,
         },
-        CloudEventsJsonContext.Default.VersionEnvelope);
+        CloudEventsJsonContext.Web.VersionEnvelope);
 
     /// <summary>Tunables only: never a connection string, password or host name.</summary>
     private static IResult Config(TimeProvider time, IOptions<GatewayOptions> gateway, IServiceProvider services)
@@ -295,6 +296,7 @@ public static class CloudEventsApi
         return TypedResults.Json(
             new ConfigEnvelope
             {
+                Id = gateway.Value.CloudEventsEnvelopeId,
                 ResponseTime = ResponseTime(time),
                 Ingest = new IngestSettings(gateway.Value.MaxBatchSize, gateway.Value.MaxBodyBytes, gateway.Value.MaxBatchBodyBytes,
                     "after-commit", gateway.Value.RetryAfterSeconds),
@@ -303,7 +305,7 @@ public static class CloudEventsApi
                     writer.CommitTimeout.TotalSeconds, 1),
                 Retention = new RetentionSettings("append-only: entries are never updated or deleted by Argus; no automatic expiry"),
             },
-            CloudEventsJsonContext.Default.ConfigEnvelope);
+            CloudEventsJsonContext.Web.ConfigEnvelope);
     }
 
     private static string ResponseTime(TimeProvider time) =>

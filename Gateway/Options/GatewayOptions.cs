@@ -19,6 +19,12 @@ public sealed class GatewayOptions
     /// <summary>Largest batch request body accepted; a larger one is answered 413.</summary>
     public int MaxBatchBodyBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// The <c>id</c> of the CloudEvents dialect's envelopes (<c>/v1/auditmanager/health</c>, <c>version</c>,
+    /// <c>config</c>); a deployment replacing OpenG2P's audit manager can keep <c>openg2p.auditmanager</c>.
+    /// </summary>
+    public string CloudEventsEnvelopeId { get; set; } = CloudEvents.Envelope.ServiceId;
+
     /// <summary>How long <c>GET /health</c> waits for Postgres before calling it unreachable.</summary>
     public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromSeconds(2);
 }
