@@ -29,6 +29,14 @@ public static class TraceParent
         return traceId != Guid.Empty;
     }
 
+    /// <summary>
+    /// A trace id as a caller may write it: a UUID (<c>4bf92f35-77b3-4da6-a3ce-929d0e0e4736</c>), or
+    /// the 32 hex digits tracing tools show for a W3C trace-id (<c>4bf92f3577b34da6a3ce929d0e0e4736</c>),
+    /// which name the same 16 bytes.
+    /// </summary>
+    public static bool TryParseTraceId(string? text, out Guid traceId) =>
+        Guid.TryParseExact(text, "D", out traceId) || (text?.Length == 32 && Guid.TryParseExact(text, "N", out traceId));
+
     private static bool IsLowerHex(ReadOnlySpan<char> text)
     {
         foreach (var c in text)

@@ -17,7 +17,7 @@ internal static class ApiResponses
             context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        return context.Response.WriteAsJsonAsync(new ErrorResponse(error, field), ArgusJsonContext.Default.ErrorResponse, JsonContentType, context.RequestAborted);
+        return context.Response.WriteAsJsonAsync(new ErrorResponse(error, field), ArgusJsonContext.Web.ErrorResponse, JsonContentType, context.RequestAborted);
     }
 
     /// <summary>A source-generated JSON body (the report types of <see cref="ArgusJsonContext"/>).</summary>
@@ -31,7 +31,7 @@ internal static class ApiResponses
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = JsonContentType;
-        await using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
+        await using (var writer = new Utf8JsonWriter(context.Response.BodyWriter, ArgusJsonContext.WebWriter))
         {
             AuditEntryJson.Write(writer, entry);
         }
@@ -39,11 +39,12 @@ internal static class ApiResponses
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
-    public static async Task PageAsync(HttpContext context, AuditPage page)
+    /// <summary>A page; <c>offset</c> is left out of a cursor page, whose position is its cursor.</summary>
+    public static async Task PageAsync(HttpContext context, AuditPage page, bool cursorPage)
     {
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = JsonContentType;
-        await using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
+        await using (var writer = new Utf8JsonWriter(context.Response.BodyWriter, ArgusJsonContext.WebWriter))
         {
             writer.WriteStartObject();
             writer.WriteStartArray("logs");
@@ -59,7 +60,11 @@ internal static class ApiResponses
             }
 
             writer.WriteNumber("limit", page.Limit);
-            writer.WriteNumber("offset", page.Offset);
+            if (!cursorPage)
+            {
+                writer.WriteNumber("offset", page.Offset);
+            }
+
             if (page.NextCursor is { } next)
             {
                 writer.WriteString("nextCursor", next);

@@ -161,7 +161,7 @@ public static class AuditLogsApi
             return;
         }
 
-        await ApiResponses.PageAsync(context, page);
+        await ApiResponses.PageAsync(context, page, cursorPage: query.Cursor is not null);
     }
 
     private static async Task GetAsync(HttpContext context, string id, IArgusCluster cluster)

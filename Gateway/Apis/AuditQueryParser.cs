@@ -8,18 +8,20 @@ namespace Argus.Gateway.Apis;
 /// <summary>
 /// Turns <c>GET /api/audit-logs</c> query parameters into an <see cref="AuditQuery"/>, refusing
 /// anything it cannot honour with the parameter's name. An empty value counts as absent, so a
-/// client may send every filter and leave the unused ones blank; a parameter given twice is refused.
+/// client may send every filter and leave the unused ones blank; a parameter given twice is refused,
+/// and so is one the endpoint does not know (a misspelt filter would otherwise match everything).
 /// A cursor is only carried along: the silo answering the query verifies it with the cluster's key.
 /// </summary>
 internal static class AuditQueryParser
 {
-    public static bool TryParse(IQueryCollection parameters, out AuditQuery query, out AuditValidationException error) =>
+    public static bool TryParse(IQueryCollection query, out AuditQuery parsedQuery, out AuditValidationException error) =>
         Attempt(
             () =>
             {
+                var parameters = new QueryParameters(query);
                 var parsed = new AuditQuery
                 {
-                    TraceId = Guid(parameters, "traceId"),
+                    TraceId = TraceId(parameters, "traceId"),
                     EventType = Text(parameters, "eventType", AuditLimits.MaxEventTypeLength),
                     EventAction = Enum<EventAction>(parameters, "eventAction", WireNames.EventActions),
                     Status = Enum<AuditStatus>(parameters, "status", WireNames.Statuses),
@@ -42,17 +44,19 @@ internal static class AuditQueryParser
                     IncludeTotal = Boolean(parameters, "includeTotal"),
                 };
                 CheckRange(parsed.Since, parsed.Until);
+                parameters.RefuseUnread();
                 return parsed;
             },
             new AuditQuery(),
-            out query,
+            out parsedQuery,
             out error);
 
     /// <summary>The entries a statistics report counts: a time range under the same rules as <see cref="TryParse"/>, and a tenant.</summary>
-    public static bool TryParseStats(IQueryCollection parameters, out AuditStatsQuery query, out AuditValidationException error) =>
+    public static bool TryParseStats(IQueryCollection query, out AuditStatsQuery parsedQuery, out AuditValidationException error) =>
         Attempt(
             () =>
             {
+                var parameters = new QueryParameters(query);
                 var parsed = new AuditStatsQuery
                 {
                     Since = Time(parameters, "since", "startTime"),
@@ -60,15 +64,30 @@ internal static class AuditQueryParser
                     TenantId = Text(parameters, "tenantId", AuditLimits.MaxTenantIdLength),
                 };
                 CheckRange(parsed.Since, parsed.Until);
+                parameters.RefuseUnread();
                 return parsed;
             },
             new AuditStatsQuery(),
-            out query,
+            out parsedQuery,
             out error);
 
-    /// <summary>An optional integer parameter in <c>[min, max]</c>, under the same rules as <c>limit</c> and <c>offset</c>.</summary>
-    public static bool TryParseInteger(IQueryCollection parameters, string name, int min, int max, out int? value, out AuditValidationException error) =>
-        Attempt(() => Integer(parameters, name, min, max), null, out value, out error);
+    /// <summary>An optional integer parameter in <c>[min, max]</c>, under the same rules as <c>limit</c> and <c>offset</c>, and no other parameter.</summary>
+    public static bool TryParseInteger(IQueryCollection query, string name, int min, int max, out int? value, out AuditValidationException error) =>
+        Attempt(
+            () =>
+            {
+                var parameters = new QueryParameters(query);
+                var parsed = Integer(parameters, name, min, max);
+                parameters.RefuseUnread();
+                return parsed;
+            },
+            null,
+            out value,
+            out error);
+
+    /// <summary>For endpoints that take no parameters: any given is refused, naming it.</summary>
+    public static bool TryParseNone(IQueryCollection query, out AuditValidationException error) =>
+        Attempt(() => new QueryParameters(query).RefuseUnread(), true, out _, out error);
 
     /// <summary>Runs <paramref name="parse"/>; a refusal becomes false and the error naming its field (<paramref name="value"/> is then <paramref name="fallback"/>).</summary>
     private static bool Attempt<T>(Func<T> parse, T fallback, out T value, out AuditValidationException error)
@@ -95,7 +114,7 @@ internal static class AuditQueryParser
         }
     }
 
-    private static string? Single(IQueryCollection parameters, string name)
+    private static string? Single(QueryParameters parameters, string name)
     {
         var values = parameters[name];
         if (values.Count > 1)
@@ -107,7 +126,7 @@ internal static class AuditQueryParser
         return string.IsNullOrEmpty(value) ? null : value;
     }
 
-    private static string? Text(IQueryCollection parameters, string name, int maxLength)
+    private static string? Text(QueryParameters parameters, string name, int maxLength)
     {
         var value = Single(parameters, name);
         return value is null ? null
@@ -116,16 +135,16 @@ internal static class AuditQueryParser
             : value;
     }
 
-    private static Guid? Guid(IQueryCollection parameters, string name)
+    private static Guid? TraceId(QueryParameters parameters, string name)
     {
         var value = Single(parameters, name);
         return value is null ? null
-            : System.Guid.TryParseExact(value, "D", out var guid) ? guid
-            : throw Invalid(name, $"query parameter '{name}' must be a UUID such as 550e8400-e29b-41d4-a716-446655440000");
+            : TraceParent.TryParseTraceId(value, out var trace) ? trace
+            : throw Invalid(name, $"query parameter '{name}' must be a UUID such as 4bf92f35-77b3-4da6-a3ce-929d0e0e4736 or a W3C trace-id of 32 hex digits");
     }
 
     /// <summary>Canonical, as entries store it: <c>2001:DB8::1</c> finds what was sent as <c>2001:db8:0:0::1</c>.</summary>
-    private static string? IpAddress(IQueryCollection parameters, string name)
+    private static string? IpAddress(QueryParameters parameters, string name)
     {
         var value = Single(parameters, name);
         return value is null ? null
@@ -134,7 +153,7 @@ internal static class AuditQueryParser
     }
 
     /// <summary>Upper-case, as entries store it.</summary>
-    private static string? HttpMethod(IQueryCollection parameters, string name)
+    private static string? HttpMethod(QueryParameters parameters, string name)
     {
         var value = Single(parameters, name);
         return value is null ? null
@@ -143,7 +162,7 @@ internal static class AuditQueryParser
     }
 
     /// <summary>Stored paths start with '/': a value that does not can match nothing, so it is refused as a mistake.</summary>
-    private static string? HttpPath(IQueryCollection parameters, string name)
+    private static string? HttpPath(QueryParameters parameters, string name)
     {
         var value = Text(parameters, name, AuditLimits.MaxHttpPathLength);
         return value is null || value[0] == '/'
@@ -151,7 +170,7 @@ internal static class AuditQueryParser
             : throw Invalid(name, $"query parameter '{name}' must start with '/'");
     }
 
-    private static T? Enum<T>(IQueryCollection parameters, string name, string[] names)
+    private static T? Enum<T>(QueryParameters parameters, string name, string[] names)
         where T : struct, System.Enum
     {
         var value = Single(parameters, name);
@@ -166,7 +185,7 @@ internal static class AuditQueryParser
     }
 
     /// <summary>A time bound under either of its names (seed 003's since/until, seed 001's startTime/endTime).</summary>
-    private static DateTimeOffset? Time(IQueryCollection parameters, string name, string alias)
+    private static DateTimeOffset? Time(QueryParameters parameters, string name, string alias)
     {
         var value = Single(parameters, name);
         var aliased = Single(parameters, alias);
@@ -182,7 +201,7 @@ internal static class AuditQueryParser
             : throw Invalid(used, $"query parameter '{used}' has an invalid format, {Rfc3339.Expected}");
     }
 
-    private static bool? Boolean(IQueryCollection parameters, string name) =>
+    private static bool? Boolean(QueryParameters parameters, string name) =>
         Single(parameters, name) switch
         {
             null => null,
@@ -191,7 +210,7 @@ internal static class AuditQueryParser
             _ => throw Invalid(name, $"query parameter '{name}' must be true or false"),
         };
 
-    private static int? Integer(IQueryCollection parameters, string name, int min, int max)
+    private static int? Integer(QueryParameters parameters, string name, int min, int max)
     {
         var value = Single(parameters, name);
         if (value is null)
@@ -207,4 +226,37 @@ internal static class AuditQueryParser
     }
 
     private static AuditValidationException Invalid(string field, string message) => new(field, "Validation error: " + message);
+
+    /// <summary>The query string as one parser reads it: it remembers the names asked for, so that any other can be refused.</summary>
+    private sealed class QueryParameters(IQueryCollection query)
+    {
+        private readonly HashSet<string> read = new(StringComparer.OrdinalIgnoreCase);
+
+        public Microsoft.Extensions.Primitives.StringValues this[string name]
+        {
+            get
+            {
+                read.Add(name);
+                return query[name];
+            }
+        }
+
+        /// <summary>Refuses the first parameter no parser asked for, suggesting a known name it resembles.</summary>
+        public bool RefuseUnread()
+        {
+            foreach (var name in query.Keys)
+            {
+                if (!read.Contains(name))
+                {
+                    var like = read
+                        .Where(k => k.Contains(name, StringComparison.OrdinalIgnoreCase) || name.Contains(k, StringComparison.OrdinalIgnoreCase))
+                        .OrderBy(k => Math.Abs(k.Length - name.Length)).ThenBy(k => k, StringComparer.Ordinal)
+                        .FirstOrDefault();
+                    throw Invalid(name, $"unknown query parameter '{name}'" + (like is null ? "" : $"; did you mean '{like}'?"));
+                }
+            }
+
+            return true;
+        }
+    }
 }

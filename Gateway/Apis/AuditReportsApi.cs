@@ -32,10 +32,10 @@ public static class AuditReportsApi
             .WithSummary("List the distinct event types stored")
             .WithDescription($"In ordinal order, at most {ReportLimits.MaxEventTypes} (truncated says when there are more).")
             .Produces<EventTypeList>(StatusCodes.Status200OK);
-        group.MapGet("/event-actions", () => TypedResults.Json(EventActions, ArgusJsonContext.Default.EventActionList))
+        group.MapGet("/event-actions", () => TypedResults.Json(EventActions, ArgusJsonContext.Web.EventActionList))
             .WithSummary("List the event actions an entry may carry")
             .Produces<EventActionList>(StatusCodes.Status200OK);
-        group.MapGet("/target-types", () => TypedResults.Json(TargetTypes, ArgusJsonContext.Default.TargetTypeList))
+        group.MapGet("/target-types", () => TypedResults.Json(TargetTypes, ArgusJsonContext.Web.TargetTypeList))
             .WithSummary("List the target types an entry may carry")
             .Produces<TargetTypeList>(StatusCodes.Status200OK);
         return app;
@@ -50,9 +50,17 @@ public static class AuditReportsApi
         }
 
         var stats = await cluster.GetStatsAsync(context.AccessScope(), query, context.RequestAborted);
-        await ApiResponses.JsonAsync(context, stats, ArgusJsonContext.Default.AuditStats);
+        await ApiResponses.JsonAsync(context, stats, ArgusJsonContext.Web.AuditStats);
     }
 
-    private static async Task EventTypesAsync(HttpContext context, IArgusCluster cluster) =>
-        await ApiResponses.JsonAsync(context, await cluster.GetEventTypesAsync(context.AccessScope(), context.RequestAborted), ArgusJsonContext.Default.EventTypeList);
+    private static async Task EventTypesAsync(HttpContext context, IArgusCluster cluster)
+    {
+        if (!AuditQueryParser.TryParseNone(context.Request.Query, out var error))
+        {
+            await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, error.Message, error.Field);
+            return;
+        }
+
+        await ApiResponses.JsonAsync(context, await cluster.GetEventTypesAsync(context.AccessScope(), context.RequestAborted), ArgusJsonContext.Web.EventTypeList);
+    }
 }

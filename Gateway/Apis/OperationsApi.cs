@@ -16,9 +16,12 @@ public static class OperationsApi
             .Produces<HealthResponse>(StatusCodes.Status200OK)
             .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable)
             .AllowAnonymous();
+        app.MapGet("/", () => Results.Text(Index, "application/json; charset=utf-8"))
+            .ExcludeFromDescription()
+            .AllowAnonymous();
         app.MapGet("/version", () => TypedResults.Json(
                 new VersionResponse(BuildInfo.Service, BuildInfo.Version, BuildInfo.BuildTime, BuildInfo.GitCommit),
-                ArgusJsonContext.Default.VersionResponse))
+                ArgusJsonContext.Web.VersionResponse))
             .WithTags("Operations")
             .WithSummary("Service version information")
             .Produces<VersionResponse>(StatusCodes.Status200OK)
@@ -26,13 +29,28 @@ public static class OperationsApi
         return app;
     }
 
+    /// <summary>What a person or tool opening the service's root finds: where the API and its documentation are.</summary>
+    private static readonly string Index = System.Text.Json.JsonSerializer.Serialize(
+        new Dictionary<string, string>
+        {
+            ["service"] = BuildInfo.Service,
+            ["version"] = BuildInfo.Version,
+            ["docs"] = "/docs",
+            ["openapi"] = "/openapi.json",
+            ["api"] = "/api/audit-logs",
+            ["cloudEvents"] = CloudEvents.CloudEventsApi.BasePath,
+            ["cloudEventsDocs"] = CloudEvents.CloudEventsApi.BasePath + "/redoc",
+            ["health"] = "/health",
+        },
+        ServiceIndexJson.Default.DictionaryStringString);
+
     /// <summary>200 only while Postgres answers and every partition has an owner; 503 with the reason otherwise.</summary>
     private static async Task<IResult> HealthAsync(IArgusCluster cluster, IOptions<GatewayOptions> options, CancellationToken cancellationToken)
     {
         var report = await CheckHealthAsync(cluster, options.Value.HealthTimeout, cancellationToken);
         return TypedResults.Json(
             new HealthResponse(BuildInfo.Service, report.Healthy ? "healthy" : "unhealthy", report.Reason),
-            ArgusJsonContext.Default.HealthResponse,
+            ArgusJsonContext.Web.HealthResponse,
             statusCode: report.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
@@ -51,3 +69,6 @@ public static class OperationsApi
         }
     }
 }
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, string>))]
+internal sealed partial class ServiceIndexJson : System.Text.Json.Serialization.JsonSerializerContext;

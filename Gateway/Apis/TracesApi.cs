@@ -26,10 +26,10 @@ public static class TracesApi
 
     private static async Task GetAsync(HttpContext context, string traceId, IArgusCluster cluster)
     {
-        if (!Guid.TryParseExact(traceId, "D", out var trace))
+        if (!TraceParent.TryParseTraceId(traceId, out var trace))
         {
             await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest,
-                "Validation error: 'traceId' must be a UUID such as 550e8400-e29b-41d4-a716-446655440000", "traceId");
+                "Validation error: 'traceId' must be a UUID such as 4bf92f35-77b3-4da6-a3ce-929d0e0e4736 or a W3C trace-id of 32 hex digits such as 4bf92f3577b34da6a3ce929d0e0e4736", "traceId");
             return;
         }
 
@@ -46,6 +46,6 @@ public static class TracesApi
             return;
         }
 
-        await ApiResponses.JsonAsync(context, timeline, ArgusJsonContext.Default.TraceTimeline);
+        await ApiResponses.JsonAsync(context, timeline, ArgusJsonContext.Web.TraceTimeline);
     }
 }

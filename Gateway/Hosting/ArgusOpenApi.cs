@@ -61,6 +61,11 @@ public static class ArgusOpenApi
                 if (method == "POST" && route == "api/audit-logs")
                 {
                     operation.RequestBody = Body("application/json", Describe(new OpenApiSchema(), stored: false));
+                    operation.Parameters =
+                    [
+                        Header("Idempotency-Key", "1 to 255 visible ASCII characters. A repeat with the same key stores nothing and answers the original entry (Idempotent-Replayed: true)."),
+                        TraceParentHeader(),
+                    ];
                 }
                 else if (method == "GET" && route == "api/audit-logs")
                 {
@@ -74,6 +79,7 @@ public static class ArgusOpenApi
                 else if (method == "POST" && route == "v1/auditmanager/events")
                 {
                     operation.RequestBody = Body("application/cloudevents+json", CloudEventSchema());
+                    operation.Parameters = [TraceParentHeader()];
                     operation.Description = "Structured mode (application/cloudevents+json or application/json) or binary mode (ce-* headers, "
                         + "any body). 202 once committed; idempotent on (id, time).";
                 }
@@ -113,8 +119,27 @@ public static class ArgusOpenApi
             });
         }
 
+        // The CloudEvents dialect's own reference page, where its users look for it.
+        app.UseReDoc(redoc =>
+        {
+            redoc.RoutePrefix = CloudEventsApi.BasePath.TrimStart('/') + "/redoc";
+            redoc.DocumentTitle = "Argus audit manager (CloudEvents)";
+            redoc.SpecUrl = CloudEventsApi.BasePath + "/openapi.json";
+        });
         return app;
     }
+
+    private static OpenApiParameter Header(string name, string description) => new()
+    {
+        Name = name,
+        In = ParameterLocation.Header,
+        Required = false,
+        Description = description,
+        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+    };
+
+    private static OpenApiParameter TraceParentHeader() => Header("traceparent",
+        "W3C Trace Context, e.g. 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01: its trace-id becomes the entry's traceId when the body names none.");
 
     private static OpenApiRequestBody Body(string contentType, IOpenApiSchema schema) => new()
     {

@@ -25,6 +25,11 @@ public static class AuditEntryJson
     /// <exception cref="AuditValidationException">The input is not a valid entry.</exception>
     public static AuditEntry ReadRequest(ReadOnlySpan<byte> utf8Json)
     {
+        if (utf8Json.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            throw Invalid("body", "request body is empty: send the entry as a JSON object");
+        }
+
         var reader = new Utf8JsonReader(utf8Json, isFinalBlock: true, new JsonReaderState(ReaderOptions));
         try
         {
@@ -256,6 +261,22 @@ public static class AuditEntryJson
                     latencyMs = ReadLatency(ref reader, "latencyMs");
                     break;
             }
+        }
+
+        // Every required field that is missing is named at once, not only the first.
+        string[] missing =
+        [
+            .. stored && id == Guid.Empty ? ["id"] : Array.Empty<string>(),
+            .. timestamp is null ? ["timestamp"] : Array.Empty<string>(),
+            .. status is null ? ["status"] : Array.Empty<string>(),
+            .. actorType is null ? ["actorType"] : Array.Empty<string>(),
+            .. actorId is null ? ["actorId"] : Array.Empty<string>(),
+            .. targetType is null ? ["targetType"] : Array.Empty<string>(),
+            .. stored && createdAt is null ? ["createdAt"] : Array.Empty<string>(),
+        ];
+        if (missing.Length > 1)
+        {
+            throw Invalid(missing[0], $"fields {string.Join(", ", missing.Select(f => $"'{f}'"))} are required");
         }
 
         return new AuditEntry

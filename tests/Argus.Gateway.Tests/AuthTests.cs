@@ -24,7 +24,7 @@ public sealed class AuthTests(NodeFixture fixture) : IClassFixture<NodeFixture>
     /// <summary>Endpoints anyone may call: probes and the API's description.</summary>
     private static readonly string[] OpenRoutes =
     [
-        "GET /health", "GET /version", "GET /openapi.json", "GET /v1/auditmanager/openapi.json",
+        "GET /", "GET /health", "GET /version", "GET /openapi.json", "GET /v1/auditmanager/openapi.json",
         "GET /v1/auditmanager/health", "GET /v1/auditmanager/version",
     ];
 

@@ -67,7 +67,7 @@ public sealed class ClusterQueryTests(ClusterQueryTests.Data data) : IClassFixtu
             // Each page from another silo, or the gateway: any of them continues any cursor.
             page = await data.Clients[i % data.Clients.Count].GetPageAsync($"{filter}&limit=7&cursor={(string)next!}");
             Assert.Null(page["total"]);
-            Assert.Equal(0, (int)page["offset"]!);
+            Assert.False(page.ContainsKey("offset"), "a cursor page says where it is by its cursor, not an offset");
             walked.AddRange(page.Ids());
         }
 

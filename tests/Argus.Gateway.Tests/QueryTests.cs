@@ -76,7 +76,7 @@ public sealed class QueryTests(NodeFixture fixture) : IClassFixture<NodeFixture>
 
     [Theory]
     [InlineData("abc")]
-    [InlineData("550e8400e29b41d4a716446655440000")]
+    [InlineData("550e8400e29b41d4a716446655440000ff")]
     [InlineData("{550e8400-e29b-41d4-a716-446655440000}")]
     public async Task Non_uuid_traceId_filter_is_refused_with_400(string value)
     {
@@ -168,14 +168,35 @@ public sealed class QueryTests(NodeFixture fixture) : IClassFixture<NodeFixture>
     }
 
     [Fact]
-    public async Task Unknown_parameters_are_ignored()
+    public async Task An_unknown_parameter_is_refused_naming_it_and_a_near_name_is_suggested()
+    {
+        // A misspelt filter would otherwise be dropped and the page hold everything.
+        var response = await client.GetAsync("/api/audit-logs?actor=bob");
+        var error = await AuditApi.AssertErrorAsync(response, HttpStatusCode.BadRequest, "actor");
+        Assert.Contains("unknown query parameter 'actor'", error, StringComparison.Ordinal);
+        Assert.Contains("did you mean 'actorId'?", error, StringComparison.Ordinal);
+
+        response = await client.GetAsync("/api/audit-logs/stats?foo=bar");
+        await AuditApi.AssertErrorAsync(response, HttpStatusCode.BadRequest, "foo");
+        response = await client.GetAsync($"/api/traces/{Guid.NewGuid()}?limt=5");
+        await AuditApi.AssertErrorAsync(response, HttpStatusCode.BadRequest, "limt");
+        response = await client.GetAsync("/api/audit-logs/event-types?x=1");
+        await AuditApi.AssertErrorAsync(response, HttpStatusCode.BadRequest, "x");
+    }
+
+    [Fact]
+    public async Task A_W3C_trace_id_of_32_hex_digits_finds_the_same_trace_as_its_uuid()
     {
         var actor = NewActor();
-        var created = await client.CreateAsync(AuditJson.Minimal(actor));
+        var trace = Guid.NewGuid();
+        var entry = AuditJson.Minimal(actor);
+        entry["traceId"] = trace.ToString();
+        var created = await client.CreateAsync(entry);
 
-        var page = await client.GetPageAsync($"actorId={actor}&sort=asc&foo=bar");
-
+        var page = await client.GetPageAsync($"traceId={trace:N}");
         Assert.Equal([(string)created["id"]!], page.Ids());
+        using var timeline = await client.GetAsync($"/api/traces/{trace.ToString("N").ToUpperInvariant()}");
+        Assert.Equal(HttpStatusCode.OK, timeline.StatusCode);
     }
 
     [Fact]

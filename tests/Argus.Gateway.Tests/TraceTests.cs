@@ -138,7 +138,7 @@ public sealed class TraceTests(NodeFixture fixture) : IClassFixture<NodeFixture>
 
     [Theory]
     [InlineData("abc")]
-    [InlineData("550e8400e29b41d4a716446655440000")]
+    [InlineData("550e8400e29b41d4a716446655440000ff")]
     [InlineData("{550e8400-e29b-41d4-a716-446655440000}")]
     public async Task Non_uuid_trace_is_400_naming_traceId(string value)
     {
