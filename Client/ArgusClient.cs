@@ -167,6 +167,9 @@ public sealed class ArgusClient(HttpClient http, IOptions<ArgusClientOptions> op
         parts.Add("httpMethod", query.HttpMethod);
         parts.Add("httpPath", query.HttpPath);
         parts.Add("httpStatus", query.HttpStatus?.ToString(CultureInfo.InvariantCulture));
+        parts.Add("partnerId", query.PartnerId);
+        parts.Add("actorEmail", query.ActorEmail);
+        parts.Add("resourceType", query.ResourceType);
         parts.Add("since", query.Since is { } since ? Rfc3339.Format(since) : null);
         parts.Add("until", query.Until is { } until ? Rfc3339.Format(until) : null);
         parts.Add("limit", query.Limit.ToString(CultureInfo.InvariantCulture));

@@ -95,6 +95,58 @@ public sealed record AuditEntry
     [Id(22)]
     public DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>The kind of resource acted on, e.g. Approval or Incident.</summary>
+    [Id(23)]
+    public string? ResourceType { get; init; }
+
+    /// <summary>The partner the tenant belongs to (a group of tenants).</summary>
+    [Id(24)]
+    public string? PartnerId { get; init; }
+
+    /// <summary>The acting user's e-mail address, as the caller reported it.</summary>
+    [Id(25)]
+    public string? ActorEmail { get; init; }
+
+    /// <summary>The role the actor acted in, e.g. operator.</summary>
+    [Id(26)]
+    public string? Role { get; init; }
+
+    /// <summary>The namespace (environment, cluster namespace) the action took place in.</summary>
+    [Id(27)]
+    public string? Namespace { get; init; }
+
+    /// <summary>A coarse grouping of event types, e.g. auth or vm.</summary>
+    [Id(28)]
+    public string? EventGroup { get; init; }
+
+    [Id(29)]
+    public string? SessionId { get; init; }
+
+    /// <summary>Ties entries of one business operation together across requests.</summary>
+    [Id(30)]
+    public string? CorrelationId { get; init; }
+
+    /// <summary>The caller's numeric user id.</summary>
+    [Id(31)]
+    public long? UserId { get; init; }
+
+    [Id(32)]
+    public string? VmId { get; init; }
+
+    [Id(33)]
+    public long? TaskId { get; init; }
+
+    /// <summary>The address of the node that handled the action, in canonical text form (like <see cref="IpAddress"/>).</summary>
+    [Id(34)]
+    public string? NodeIp { get; init; }
+
+    [Id(35)]
+    public string? WorkerId { get; init; }
+
+    /// <summary>What went wrong, in words, for a failed action.</summary>
+    [Id(36)]
+    public string? ErrorMessage { get; init; }
+
     /// <summary>The key that decides the entry's partition: its trace, or the entry itself when standalone.</summary>
     public Guid PartitionKey => TraceId ?? Id;
 
@@ -124,5 +176,19 @@ public sealed record AuditEntry
         && HttpMethod == other.HttpMethod
         && HttpPath == other.HttpPath
         && HttpStatus == other.HttpStatus
-        && LatencyMs == other.LatencyMs;
+        && LatencyMs == other.LatencyMs
+        && ResourceType == other.ResourceType
+        && PartnerId == other.PartnerId
+        && ActorEmail == other.ActorEmail
+        && Role == other.Role
+        && Namespace == other.Namespace
+        && EventGroup == other.EventGroup
+        && SessionId == other.SessionId
+        && CorrelationId == other.CorrelationId
+        && UserId == other.UserId
+        && VmId == other.VmId
+        && TaskId == other.TaskId
+        && NodeIp == other.NodeIp
+        && WorkerId == other.WorkerId
+        && ErrorMessage == other.ErrorMessage;
 }

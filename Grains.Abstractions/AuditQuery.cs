@@ -87,4 +87,14 @@ public sealed record AuditQuery
     /// </summary>
     [Id(21)]
     public Security.AccessScope Scope { get; init; } = Security.AccessScope.Unrestricted;
+
+    /// <summary>Every tenant of a partner.</summary>
+    [Id(22)]
+    public string? PartnerId { get; init; }
+
+    [Id(23)]
+    public string? ActorEmail { get; init; }
+
+    [Id(24)]
+    public string? ResourceType { get; init; }
 }

@@ -34,7 +34,7 @@ public static class AuditLogsApi
         group.MapGet("", ListAsync)
             .WithSummary("Retrieve audit logs with filtering")
             .WithDescription("Filters: traceId, eventType, eventAction, status, actorType, actorId, targetType, targetId, source, tenantId, requestId, "
-                + "ipAddress, httpMethod, httpPath, httpStatus, since/startTime, "
+                + "ipAddress, httpMethod, httpPath, httpStatus, partnerId, actorEmail, resourceType, since/startTime, "
                 + "until/endTime. limit 1..1000 (default 100), offset >= 0. Newest first by (timestamp desc, id desc). "
                 + "Each page carries nextCursor while more entries follow: pass it as cursor (with the same filters, no offset) "
                 + "for the next page. total is exact; it is computed on offset pages and skipped on cursor pages unless "

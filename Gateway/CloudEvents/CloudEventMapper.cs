@@ -17,7 +17,10 @@ namespace Argus.Gateway.CloudEvents;
 /// absent), <c>data</c> -> additionalMetadata (wrapped as <c>{"data": ...}</c> when not an object),
 /// the other context attributes -> requestMetadata.cloudevent, the <c>traceparent</c> extension
 /// -> traceId. Extensions <c>status</c>, <c>actortype</c>, <c>actorid</c>, <c>targettype</c>,
-/// <c>eventaction</c> override the defaults. The entry id derives from <c>(id, time)</c>.
+/// <c>eventaction</c> override the defaults; <c>resourcetype</c>, <c>partnerid</c>, <c>actoremail</c>,
+/// <c>role</c>, <c>namespace</c>, <c>eventgroup</c>, <c>sessionid</c>, <c>correlationid</c>,
+/// <c>userid</c>, <c>vmid</c>, <c>taskid</c>, <c>nodeip</c>, <c>workerid</c>, <c>errormessage</c>
+/// set the entry field of the same name. The entry id derives from <c>(id, time)</c>.
 /// </remarks>
 public static class CloudEventMapper
 {
@@ -37,6 +40,17 @@ public static class CloudEventMapper
         ["eventAction"] = "eventaction",
         ["requestMetadata"] = "attributes",
     };
+
+    /// <summary>
+    /// Extensions that carry an entry field of the same name in lower case. Integers may come as
+    /// JSON numbers or, as binary mode and the CloudEvents string encoding write them, as strings.
+    /// </summary>
+    private static readonly (string Field, bool Integer)[] FieldExtensions =
+    [
+        ("resourceType", false), ("partnerId", false), ("actorEmail", false), ("role", false), ("namespace", false),
+        ("eventGroup", false), ("sessionId", false), ("correlationId", false), ("userId", true), ("vmId", false),
+        ("taskId", true), ("nodeIp", false), ("workerId", false), ("errorMessage", false),
+    ];
 
     /// <summary>Context attributes a CloudEvent may carry besides extensions.</summary>
     private static readonly HashSet<string> Reserved = ["data", "data_base64"];
@@ -155,6 +169,11 @@ public static class CloudEventMapper
                 writer.WriteString("traceId", trace);
             }
 
+            foreach (var (field, integer) in FieldExtensions)
+            {
+                WriteExtension(writer, attributes, field, integer);
+            }
+
             writer.WritePropertyName("requestMetadata");
             writer.WriteStartObject();
             writer.WritePropertyName("cloudevent");
@@ -206,7 +225,9 @@ public static class CloudEventMapper
         }
         catch (AuditValidationException e)
         {
-            var attribute = e.Field == "actorId" && attributes.ContainsKey("actorid") ? "actorid" : AttributeOf.GetValueOrDefault(e.Field, e.Field);
+            var attribute = e.Field == "actorId" && attributes.ContainsKey("actorid") ? "actorid"
+                : Array.Exists(FieldExtensions, f => f.Field == e.Field) ? e.Field.ToLowerInvariant()
+                : AttributeOf.GetValueOrDefault(e.Field, e.Field);
             throw new AuditValidationException(attribute, e.Message.Replace($"'{e.Field}'", $"'{attribute}'", StringComparison.Ordinal));
         }
 
@@ -232,6 +253,35 @@ public static class CloudEventMapper
         return value.ValueKind == JsonValueKind.String
             ? value.GetString()
             : throw Invalid(name, $"attribute '{name}' must be a string");
+    }
+
+    /// <summary>
+    /// The extension named <paramref name="field"/> in lower case, as the entry field: strings as
+    /// they are, integers as numbers. Other kinds are passed on for the entry reader to refuse.
+    /// </summary>
+    private static void WriteExtension(Utf8JsonWriter writer, Dictionary<string, JsonElement> attributes, string field, bool integer)
+    {
+        var name = field.ToLowerInvariant();
+        if (!attributes.TryGetValue(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return;
+        }
+
+        writer.WritePropertyName(field);
+        if (integer && value.ValueKind == JsonValueKind.String)
+        {
+            if (!long.TryParse(value.GetString(), System.Globalization.NumberStyles.AllowLeadingSign,
+                    System.Globalization.CultureInfo.InvariantCulture, out var number))
+            {
+                throw Invalid(name, $"attribute '{name}' must be an integer between {long.MinValue} and {long.MaxValue}");
+            }
+
+            writer.WriteNumberValue(number);
+        }
+        else
+        {
+            value.WriteTo(writer);
+        }
     }
 
     private static void WriteIfPresent(Utf8JsonWriter writer, string name, string? value)

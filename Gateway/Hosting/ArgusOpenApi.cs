@@ -179,6 +179,20 @@ public static class ArgusOpenApi
                 Maximum = AuditLimits.MaxHttpStatus.ToString(CultureInfo.InvariantCulture),
             },
             ["latencyMs"] = new OpenApiSchema { Type = JsonSchemaType.Number, Description = "Request duration in milliseconds", Minimum = "0" },
+            ["resourceType"] = Text($"Kind of resource acted on, e.g. Approval (at most {AuditLimits.MaxResourceTypeLength} characters)"),
+            ["partnerId"] = Text($"Partner the tenant belongs to (at most {AuditLimits.MaxPartnerIdLength} characters)"),
+            ["actorEmail"] = Text($"Actor's e-mail address (at most {AuditLimits.MaxActorEmailLength} characters)"),
+            ["role"] = Text($"Role the actor acted in (at most {AuditLimits.MaxRoleLength} characters)"),
+            ["namespace"] = Text($"Namespace or environment of the action (at most {AuditLimits.MaxNamespaceLength} characters)"),
+            ["eventGroup"] = Text($"Group of event types (at most {AuditLimits.MaxEventGroupLength} characters)"),
+            ["sessionId"] = Text($"Session of the actor (at most {AuditLimits.MaxSessionIdLength} characters)"),
+            ["correlationId"] = Text($"Ties entries of one operation together (at most {AuditLimits.MaxCorrelationIdLength} characters)"),
+            ["userId"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Description = "Numeric user id" },
+            ["vmId"] = Text($"Virtual machine involved (at most {AuditLimits.MaxVmIdLength} characters)"),
+            ["taskId"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Description = "Numeric task id" },
+            ["nodeIp"] = Text("Address of the node that handled the action, IPv4 or IPv6 without prefix; returned in canonical form"),
+            ["workerId"] = Text($"Worker that handled the action (at most {AuditLimits.MaxWorkerIdLength} characters)"),
+            ["errorMessage"] = Text($"What went wrong (at most {AuditLimits.MaxErrorMessageLength} characters)"),
         };
         schema.Required = new HashSet<string> { "timestamp", "status", "actorType", "actorId", "targetType" };
         if (stored)
@@ -220,6 +234,9 @@ public static class ArgusOpenApi
                 Minimum = AuditLimits.MinHttpStatus.ToString(CultureInfo.InvariantCulture),
                 Maximum = AuditLimits.MaxHttpStatus.ToString(CultureInfo.InvariantCulture),
             }),
+            Query("partnerId", "Exact partner (every tenant of it)", Text($"At most {AuditLimits.MaxPartnerIdLength} characters")),
+            Query("actorEmail", "Exact actor e-mail address", Text($"At most {AuditLimits.MaxActorEmailLength} characters")),
+            Query("resourceType", "Exact resource type", Text($"At most {AuditLimits.MaxResourceTypeLength} characters")),
             Query("since", "Inclusive lower bound on timestamp (alias startTime)", Text("RFC 3339", "date-time")),
             Query("until", "Exclusive upper bound on timestamp (alias endTime)", Text("RFC 3339", "date-time")),
             Query("startTime", "Alias of since", Text("RFC 3339", "date-time")),
@@ -242,7 +259,9 @@ public static class ArgusOpenApi
     private static OpenApiSchema CloudEventSchema() => new()
     {
         Type = JsonSchemaType.Object,
-        Description = "A CloudEvent 1.0. Extensions status, actortype, actorid, targettype, eventaction and traceparent are understood.",
+        Description = "A CloudEvent 1.0. Extensions status, actortype, actorid, targettype, eventaction and traceparent are understood; "
+            + "resourcetype, partnerid, actoremail, role, namespace, eventgroup, sessionid, correlationid, userid, vmid, taskid, nodeip, "
+            + "workerid and errormessage set the entry field of the same name.",
         Properties = new Dictionary<string, IOpenApiSchema>
         {
             ["specversion"] = Text("Always 1.0 (the default)"),

@@ -137,6 +137,29 @@ public static class AuditEntryJson
             writer.WriteNumber(Encoded.LatencyMs, latencyMs);
         }
 
+        WriteIfPresent(writer, Encoded.ResourceType, entry.ResourceType);
+        WriteIfPresent(writer, Encoded.PartnerId, entry.PartnerId);
+        WriteIfPresent(writer, Encoded.ActorEmail, entry.ActorEmail);
+        WriteIfPresent(writer, Encoded.Role, entry.Role);
+        WriteIfPresent(writer, Encoded.Namespace, entry.Namespace);
+        WriteIfPresent(writer, Encoded.EventGroup, entry.EventGroup);
+        WriteIfPresent(writer, Encoded.SessionId, entry.SessionId);
+        WriteIfPresent(writer, Encoded.CorrelationId, entry.CorrelationId);
+        if (entry.UserId is { } userId)
+        {
+            writer.WriteNumber(Encoded.UserId, userId);
+        }
+
+        WriteIfPresent(writer, Encoded.VmId, entry.VmId);
+        if (entry.TaskId is { } taskId)
+        {
+            writer.WriteNumber(Encoded.TaskId, taskId);
+        }
+
+        WriteIfPresent(writer, Encoded.NodeIp, entry.NodeIp);
+        WriteIfPresent(writer, Encoded.WorkerId, entry.WorkerId);
+        WriteIfPresent(writer, Encoded.ErrorMessage, entry.ErrorMessage);
+
         WriteRawIfPresent(writer, Encoded.RequestMetadata, entry.RequestMetadata, validateMetadata);
         WriteRawIfPresent(writer, Encoded.ResponseMetadata, entry.ResponseMetadata, validateMetadata);
         WriteRawIfPresent(writer, Encoded.AdditionalMetadata, entry.AdditionalMetadata, validateMetadata);
@@ -160,11 +183,14 @@ public static class AuditEntryJson
         string? source = null, tenantId = null, requestId = null, ipAddress = null, userAgent = null, httpMethod = null, httpPath = null;
         int? httpStatus = null;
         double? latencyMs = null;
+        string? resourceType = null, partnerId = null, actorEmail = null, role = null, @namespace = null, eventGroup = null;
+        string? sessionId = null, correlationId = null, vmId = null, nodeIp = null, workerId = null, errorMessage = null;
+        long? userId = null, taskId = null;
         EventAction? eventAction = null;
         AuditStatus? status = null;
         ActorType? actorType = null;
         TargetType? targetType = null;
-        var seen = 0;
+        var seen = 0L;
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -180,7 +206,7 @@ public static class AuditEntryJson
                 continue;
             }
 
-            var bit = 1 << (int)field;
+            var bit = 1L << (int)field;
             if ((seen & bit) != 0)
             {
                 throw Invalid(NameOf(field), $"field '{NameOf(field)}' appears more than once");
@@ -260,6 +286,49 @@ public static class AuditEntryJson
                 case Field.LatencyMs:
                     latencyMs = ReadLatency(ref reader, "latencyMs");
                     break;
+                case Field.ResourceType:
+                    resourceType = ReadText(ref reader, "resourceType", AuditLimits.MaxResourceTypeLength);
+                    break;
+                case Field.PartnerId:
+                    partnerId = ReadText(ref reader, "partnerId", AuditLimits.MaxPartnerIdLength);
+                    break;
+                case Field.ActorEmail:
+                    actorEmail = ReadText(ref reader, "actorEmail", AuditLimits.MaxActorEmailLength);
+                    break;
+                case Field.Role:
+                    role = ReadText(ref reader, "role", AuditLimits.MaxRoleLength);
+                    break;
+                case Field.Namespace:
+                    @namespace = ReadText(ref reader, "namespace", AuditLimits.MaxNamespaceLength);
+                    break;
+                case Field.EventGroup:
+                    eventGroup = ReadText(ref reader, "eventGroup", AuditLimits.MaxEventGroupLength);
+                    break;
+                case Field.SessionId:
+                    sessionId = ReadText(ref reader, "sessionId", AuditLimits.MaxSessionIdLength);
+                    break;
+                case Field.CorrelationId:
+                    correlationId = ReadText(ref reader, "correlationId", AuditLimits.MaxCorrelationIdLength);
+                    break;
+                case Field.UserId:
+                    userId = ReadInt64(ref reader, "userId");
+                    break;
+                case Field.VmId:
+                    vmId = ReadText(ref reader, "vmId", AuditLimits.MaxVmIdLength);
+                    break;
+                case Field.TaskId:
+                    taskId = ReadInt64(ref reader, "taskId");
+                    break;
+                case Field.NodeIp:
+                    nodeIp = ReadCanonical(ref reader, "nodeIp", RequestContextValues.CanonicalIpAddress,
+                        "an IPv4 or IPv6 address such as 192.0.2.1 or 2001:db8::1");
+                    break;
+                case Field.WorkerId:
+                    workerId = ReadText(ref reader, "workerId", AuditLimits.MaxWorkerIdLength);
+                    break;
+                case Field.ErrorMessage:
+                    errorMessage = ReadText(ref reader, "errorMessage", AuditLimits.MaxErrorMessageLength);
+                    break;
             }
         }
 
@@ -303,6 +372,20 @@ public static class AuditEntryJson
             HttpPath = httpPath,
             HttpStatus = httpStatus,
             LatencyMs = latencyMs,
+            ResourceType = resourceType,
+            PartnerId = partnerId,
+            ActorEmail = actorEmail,
+            Role = role,
+            Namespace = @namespace,
+            EventGroup = eventGroup,
+            SessionId = sessionId,
+            CorrelationId = correlationId,
+            UserId = userId,
+            VmId = vmId,
+            TaskId = taskId,
+            NodeIp = nodeIp,
+            WorkerId = workerId,
+            ErrorMessage = errorMessage,
             CreatedAt = stored ? createdAt ?? throw Required("createdAt") : default,
         };
     }
@@ -333,6 +416,20 @@ public static class AuditEntryJson
         HttpPath,
         HttpStatus,
         LatencyMs,
+        ResourceType,
+        PartnerId,
+        ActorEmail,
+        Role,
+        Namespace,
+        EventGroup,
+        SessionId,
+        CorrelationId,
+        UserId,
+        VmId,
+        TaskId,
+        NodeIp,
+        WorkerId,
+        ErrorMessage,
     }
 
     private static Field FieldOf(ref Utf8JsonReader reader) =>
@@ -359,6 +456,20 @@ public static class AuditEntryJson
         : reader.ValueTextEquals("httpPath"u8) ? Field.HttpPath
         : reader.ValueTextEquals("httpStatus"u8) ? Field.HttpStatus
         : reader.ValueTextEquals("latencyMs"u8) ? Field.LatencyMs
+        : reader.ValueTextEquals("resourceType"u8) ? Field.ResourceType
+        : reader.ValueTextEquals("partnerId"u8) ? Field.PartnerId
+        : reader.ValueTextEquals("actorEmail"u8) ? Field.ActorEmail
+        : reader.ValueTextEquals("role"u8) ? Field.Role
+        : reader.ValueTextEquals("namespace"u8) ? Field.Namespace
+        : reader.ValueTextEquals("eventGroup"u8) ? Field.EventGroup
+        : reader.ValueTextEquals("sessionId"u8) ? Field.SessionId
+        : reader.ValueTextEquals("correlationId"u8) ? Field.CorrelationId
+        : reader.ValueTextEquals("userId"u8) ? Field.UserId
+        : reader.ValueTextEquals("vmId"u8) ? Field.VmId
+        : reader.ValueTextEquals("taskId"u8) ? Field.TaskId
+        : reader.ValueTextEquals("nodeIp"u8) ? Field.NodeIp
+        : reader.ValueTextEquals("workerId"u8) ? Field.WorkerId
+        : reader.ValueTextEquals("errorMessage"u8) ? Field.ErrorMessage
         : Field.Unknown;
 
     private static string NameOf(Field field) => field switch
@@ -386,6 +497,20 @@ public static class AuditEntryJson
         Field.HttpPath => "httpPath",
         Field.HttpStatus => "httpStatus",
         Field.LatencyMs => "latencyMs",
+        Field.ResourceType => "resourceType",
+        Field.PartnerId => "partnerId",
+        Field.ActorEmail => "actorEmail",
+        Field.Role => "role",
+        Field.Namespace => "namespace",
+        Field.EventGroup => "eventGroup",
+        Field.SessionId => "sessionId",
+        Field.CorrelationId => "correlationId",
+        Field.UserId => "userId",
+        Field.VmId => "vmId",
+        Field.TaskId => "taskId",
+        Field.NodeIp => "nodeIp",
+        Field.WorkerId => "workerId",
+        Field.ErrorMessage => "errorMessage",
         _ => "body",
     };
 
@@ -511,6 +636,19 @@ public static class AuditEntryJson
             && value is >= AuditLimits.MinHttpStatus and <= AuditLimits.MaxHttpStatus
             ? value
             : throw Invalid(field, $"field '{field}' must be an integer between {AuditLimits.MinHttpStatus} and {AuditLimits.MaxHttpStatus}, got {DescribeValue(ref reader)}");
+    }
+
+    /// <summary>A 64-bit integer written without fraction or exponent (as JSON numbers of integer ids are).</summary>
+    private static long? ReadInt64(ref Utf8JsonReader reader, string field)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value)
+            ? value
+            : throw Invalid(field, $"field '{field}' must be an integer between {long.MinValue} and {long.MaxValue}, got {DescribeValue(ref reader)}");
     }
 
     /// <summary>Milliseconds: a finite number, not negative (a negative zero is stored as zero).</summary>
@@ -715,6 +853,20 @@ public static class AuditEntryJson
         public static readonly JsonEncodedText HttpPath = JsonEncodedText.Encode("httpPath");
         public static readonly JsonEncodedText HttpStatus = JsonEncodedText.Encode("httpStatus");
         public static readonly JsonEncodedText LatencyMs = JsonEncodedText.Encode("latencyMs");
+        public static readonly JsonEncodedText ResourceType = JsonEncodedText.Encode("resourceType");
+        public static readonly JsonEncodedText PartnerId = JsonEncodedText.Encode("partnerId");
+        public static readonly JsonEncodedText ActorEmail = JsonEncodedText.Encode("actorEmail");
+        public static readonly JsonEncodedText Role = JsonEncodedText.Encode("role");
+        public static readonly JsonEncodedText Namespace = JsonEncodedText.Encode("namespace");
+        public static readonly JsonEncodedText EventGroup = JsonEncodedText.Encode("eventGroup");
+        public static readonly JsonEncodedText SessionId = JsonEncodedText.Encode("sessionId");
+        public static readonly JsonEncodedText CorrelationId = JsonEncodedText.Encode("correlationId");
+        public static readonly JsonEncodedText UserId = JsonEncodedText.Encode("userId");
+        public static readonly JsonEncodedText VmId = JsonEncodedText.Encode("vmId");
+        public static readonly JsonEncodedText TaskId = JsonEncodedText.Encode("taskId");
+        public static readonly JsonEncodedText NodeIp = JsonEncodedText.Encode("nodeIp");
+        public static readonly JsonEncodedText WorkerId = JsonEncodedText.Encode("workerId");
+        public static readonly JsonEncodedText ErrorMessage = JsonEncodedText.Encode("errorMessage");
         public static readonly JsonEncodedText RequestMetadata = JsonEncodedText.Encode("requestMetadata");
         public static readonly JsonEncodedText ResponseMetadata = JsonEncodedText.Encode("responseMetadata");
         public static readonly JsonEncodedText AdditionalMetadata = JsonEncodedText.Encode("additionalMetadata");

@@ -31,6 +31,34 @@ public static class AuditLimits
 
     public const int MaxHttpStatus = 599;
 
+    /// <summary>resourceType: a kind name such as Approval, like eventType.</summary>
+    public const int MaxResourceTypeLength = 128;
+
+    /// <summary>partnerId, role, eventGroup, correlationId: identifiers and short names, like tenantId.</summary>
+    public const int MaxPartnerIdLength = 128;
+
+    public const int MaxRoleLength = 128;
+
+    public const int MaxEventGroupLength = 128;
+
+    public const int MaxCorrelationIdLength = 128;
+
+    /// <summary>actorEmail: the longest address SMTP can carry (RFC 5321: a 256-octet path less its brackets).</summary>
+    public const int MaxActorEmailLength = 254;
+
+    /// <summary>namespace: the longest DNS name (Kubernetes namespaces are at most 63), with room for other schemes.</summary>
+    public const int MaxNamespaceLength = 253;
+
+    /// <summary>sessionId, vmId, workerId: opaque ids, some of them long (signed session tokens, cloud resource paths).</summary>
+    public const int MaxSessionIdLength = 256;
+
+    public const int MaxVmIdLength = 256;
+
+    public const int MaxWorkerIdLength = 256;
+
+    /// <summary>errorMessage: a message and some of its detail; a stack trace belongs in responseMetadata.</summary>
+    public const int MaxErrorMessageLength = 4096;
+
     /// <summary>Default bound on one request body; configurable on the gateway.</summary>
     public const int DefaultMaxBodyBytes = 64 * 1024;
 

@@ -29,6 +29,9 @@ internal static class AuditFilters
         ("http_method =", query.HttpMethod),
         ("http_path =", query.HttpPath),
         ("http_status =", (short?)query.HttpStatus),
+        ("partner_id =", query.PartnerId),
+        ("actor_email =", query.ActorEmail),
+        ("resource_type =", query.ResourceType),
         (time + " >=", query.Since?.UtcDateTime),
         (time + " <", query.Until?.UtcDateTime),
         // The caller's scope: a condition like the filters, so every statement built from this list carries it.

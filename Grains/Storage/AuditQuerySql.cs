@@ -20,7 +20,9 @@ internal static class AuditQuerySql
     public const string EntryColumns =
         "id, trace_id, occurred_at, event_type, event_action, status, actor_type, actor_id, target_type, target_id, " +
         "request_metadata, response_metadata, additional_metadata, created_at, " +
-        "source, tenant_id, request_id, ip_address, user_agent, http_method, http_path, http_status, latency_ms";
+        "source, tenant_id, request_id, ip_address, user_agent, http_method, http_path, http_status, latency_ms, " +
+        "resource_type, partner_id, actor_email, role, namespace, event_group, session_id, correlation_id, user_id, vm_id, " +
+        "task_id, node_ip, worker_id, error_message";
 
     private const string KeyColumns = "occurred_at, id";
 

@@ -33,7 +33,7 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand(
             "SELECT argus_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, " +
-            "$21, $22, $23, $24, $25, $26, $27, $28, $29)");
+            "$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43)");
         var p = command.Parameters;
         p.Add(new NpgsqlParameter<Guid[]> { TypedValue = batch.Ids.ToArray() });
         p.Add(new NpgsqlParameter<Guid?[]> { TypedValue = batch.TraceIds.ToArray() });
@@ -57,6 +57,20 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
         p.Add(TextArray(batch.HttpPaths));
         p.Add(new NpgsqlParameter<short?[]> { TypedValue = batch.HttpStatuses.ToArray() });
         p.Add(new NpgsqlParameter<double?[]> { TypedValue = batch.LatenciesMs.ToArray() });
+        p.Add(TextArray(batch.ResourceTypes));
+        p.Add(TextArray(batch.PartnerIds));
+        p.Add(TextArray(batch.ActorEmails));
+        p.Add(TextArray(batch.Roles));
+        p.Add(TextArray(batch.Namespaces));
+        p.Add(TextArray(batch.EventGroups));
+        p.Add(TextArray(batch.SessionIds));
+        p.Add(TextArray(batch.CorrelationIds));
+        p.Add(new NpgsqlParameter<long?[]> { TypedValue = batch.UserIds.ToArray() });
+        p.Add(TextArray(batch.VmIds));
+        p.Add(new NpgsqlParameter<long?[]> { TypedValue = batch.TaskIds.ToArray() });
+        p.Add(TextArray(batch.NodeIps));
+        p.Add(TextArray(batch.WorkerIds));
+        p.Add(TextArray(batch.ErrorMessages));
         p.Add(new NpgsqlParameter<DateTime> { TypedValue = batch.CreatedAt.UtcDateTime });
         p.Add(new NpgsqlParameter<int[]> { TypedValue = batch.Partitions.ToArray() });
         p.Add(new NpgsqlParameter<long[]> { TypedValue = batch.Seqs.ToArray() });
@@ -293,6 +307,20 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
         HttpPath = reader.IsDBNull(20) ? null : reader.GetString(20),
         HttpStatus = reader.IsDBNull(21) ? null : reader.GetInt16(21),
         LatencyMs = reader.IsDBNull(22) ? null : reader.GetDouble(22),
+        ResourceType = reader.IsDBNull(23) ? null : reader.GetString(23),
+        PartnerId = reader.IsDBNull(24) ? null : reader.GetString(24),
+        ActorEmail = reader.IsDBNull(25) ? null : reader.GetString(25),
+        Role = reader.IsDBNull(26) ? null : reader.GetString(26),
+        Namespace = reader.IsDBNull(27) ? null : reader.GetString(27),
+        EventGroup = reader.IsDBNull(28) ? null : reader.GetString(28),
+        SessionId = reader.IsDBNull(29) ? null : reader.GetString(29),
+        CorrelationId = reader.IsDBNull(30) ? null : reader.GetString(30),
+        UserId = reader.IsDBNull(31) ? null : reader.GetInt64(31),
+        VmId = reader.IsDBNull(32) ? null : reader.GetString(32),
+        TaskId = reader.IsDBNull(33) ? null : reader.GetInt64(33),
+        NodeIp = reader.IsDBNull(34) ? null : reader.GetFieldValue<IPAddress>(34).ToString(),
+        WorkerId = reader.IsDBNull(35) ? null : reader.GetString(35),
+        ErrorMessage = reader.IsDBNull(36) ? null : reader.GetString(36),
     };
 
     private static int Ordinal(string[] names, string wire) =>

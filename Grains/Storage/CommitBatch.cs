@@ -30,6 +30,20 @@ public sealed class CommitBatch
     public List<string?> HttpPaths { get; } = [];
     public List<short?> HttpStatuses { get; } = [];
     public List<double?> LatenciesMs { get; } = [];
+    public List<string?> ResourceTypes { get; } = [];
+    public List<string?> PartnerIds { get; } = [];
+    public List<string?> ActorEmails { get; } = [];
+    public List<string?> Roles { get; } = [];
+    public List<string?> Namespaces { get; } = [];
+    public List<string?> EventGroups { get; } = [];
+    public List<string?> SessionIds { get; } = [];
+    public List<string?> CorrelationIds { get; } = [];
+    public List<long?> UserIds { get; } = [];
+    public List<string?> VmIds { get; } = [];
+    public List<long?> TaskIds { get; } = [];
+    public List<string?> NodeIps { get; } = [];
+    public List<string?> WorkerIds { get; } = [];
+    public List<string?> ErrorMessages { get; } = [];
     public List<int> Partitions { get; } = [];
     public List<long> Seqs { get; } = [];
 
@@ -66,6 +80,20 @@ public sealed class CommitBatch
         HttpPaths.Add(entry.HttpPath);
         HttpStatuses.Add((short?)entry.HttpStatus);
         LatenciesMs.Add(entry.LatencyMs);
+        ResourceTypes.Add(entry.ResourceType);
+        PartnerIds.Add(entry.PartnerId);
+        ActorEmails.Add(entry.ActorEmail);
+        Roles.Add(entry.Role);
+        Namespaces.Add(entry.Namespace);
+        EventGroups.Add(entry.EventGroup);
+        SessionIds.Add(entry.SessionId);
+        CorrelationIds.Add(entry.CorrelationId);
+        UserIds.Add(entry.UserId);
+        VmIds.Add(entry.VmId);
+        TaskIds.Add(entry.TaskId);
+        NodeIps.Add(entry.NodeIp);
+        WorkerIds.Add(entry.WorkerId);
+        ErrorMessages.Add(entry.ErrorMessage);
         Partitions.Add(partition);
         Seqs.Add(seq);
     }
@@ -85,6 +113,8 @@ public sealed class CommitBatch
             Ids, TraceIds, OccurredAt, EventTypes, EventActions, Statuses, ActorTypes, ActorIds, TargetTypes, TargetIds,
             RequestMetadata, ResponseMetadata, AdditionalMetadata,
             Sources, TenantIds, RequestIds, IpAddresses, UserAgents, HttpMethods, HttpPaths, HttpStatuses, LatenciesMs,
+            ResourceTypes, PartnerIds, ActorEmails, Roles, Namespaces, EventGroups, SessionIds, CorrelationIds, UserIds, VmIds,
+            TaskIds, NodeIps, WorkerIds, ErrorMessages,
             Partitions, Seqs,
             FencePartitions, FenceEpochs, FenceExpected, FenceLast,
         })

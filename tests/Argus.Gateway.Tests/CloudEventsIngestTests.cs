@@ -74,6 +74,17 @@ public sealed class CloudEventsIngestTests(NodeFixture fixture) : IClassFixture<
         ["targettype extension unknown"] = (Event(("targettype", S("DATABASE"))), "targettype"),
         ["eventaction extension unknown"] = (Event(("eventaction", S("PATCH"))), "eventaction"),
         ["source given twice"] = (Twice(Event(), "source", S("urn:other")), "source"),
+        ["resourcetype extension longer than 128 characters"] = (Event(("resourcetype", S(new string('r', 129)))), "resourcetype"),
+        ["partnerid extension number"] = (Event(("partnerid", "42")), "partnerid"),
+        ["actoremail extension empty"] = (Event(("actoremail", S(""))), "actoremail"),
+        ["namespace extension object"] = (Event(("namespace", """{"name": "production"}""")), "namespace"),
+        ["errormessage extension longer than 4096 characters"] = (Event(("errormessage", S(new string('e', 4097)))), "errormessage"),
+        ["userid extension not an integer string"] = (Event(("userid", S("abc"))), "userid"),
+        ["userid extension fraction"] = (Event(("userid", "1.5")), "userid"),
+        ["userid extension beyond 64 bits"] = (Event(("userid", "9223372036854775808")), "userid"),
+        ["taskid extension boolean"] = (Event(("taskid", "true")), "taskid"),
+        ["nodeip extension not an address"] = (Event(("nodeip", S("node-1"))), "nodeip"),
+        ["nodeip extension a network"] = (Event(("nodeip", S("10.0.0.0/8"))), "nodeip"),
     };
 
     /// <summary>Bodies that are not a CloudEvent at all: refused naming the body.</summary>
@@ -254,6 +265,72 @@ public sealed class CloudEventsIngestTests(NodeFixture fixture) : IClassFixture<
         Assert.Equal((string?)cloudEvent["source"], (string?)entry["source"]);
         Assert.Equal(1L, await database.RowsOfSourceAsync(actor));
         Assert.Equal(0L, await database.RowsOfSourceAsync((string)cloudEvent["source"]!));
+    }
+
+    [Fact]
+    public async Task Field_extensions_set_the_entry_fields_of_the_same_name()
+    {
+        var unique = Guid.NewGuid().ToString("N");
+        var cloudEvent = CloudEventRequests.Event();
+        cloudEvent["resourcetype"] = "Approval";
+        cloudEvent["partnerid"] = "partner-" + unique;
+        cloudEvent["actoremail"] = "carlos.silva@empresa.com";
+        cloudEvent["role"] = "operator";
+        cloudEvent["namespace"] = "production";
+        cloudEvent["eventgroup"] = "approval";
+        cloudEvent["sessionid"] = "sess-" + unique;
+        cloudEvent["correlationid"] = "corr-" + unique;
+        cloudEvent["userid"] = 9007199254740993; // beyond a double's exact integers
+        cloudEvent["vmid"] = "vm-42";
+        cloudEvent["taskid"] = "-17"; // the CloudEvents string encoding of an Integer
+        cloudEvent["nodeip"] = "2001:DB8:0:0::1";
+        cloudEvent["workerid"] = "worker-3";
+        cloudEvent["errormessage"] = "quota exceeded";
+
+        using var response = await client.PostEventAsync(cloudEvent);
+
+        var (entryId, _) = await CloudEventRequests.AssertAcceptedAsync(response, (string)cloudEvent["id"]!);
+        var entry = await client.GetEntryAsync(entryId);
+        AssertJsonEqual(
+            JsonNode.Parse($$"""
+                {"resourceType": "Approval", "partnerId": "partner-{{unique}}", "actorEmail": "carlos.silva@empresa.com",
+                 "role": "operator", "namespace": "production", "eventGroup": "approval", "sessionId": "sess-{{unique}}",
+                 "correlationId": "corr-{{unique}}", "userId": 9007199254740993, "vmId": "vm-42", "taskId": -17,
+                 "nodeIp": "2001:db8::1", "workerId": "worker-3", "errorMessage": "quota exceeded"}
+                """),
+            new JsonObject(entry.Where(p => p.Key is "resourceType" or "partnerId" or "actorEmail" or "role" or "namespace" or "eventGroup"
+                    or "sessionId" or "correlationId" or "userId" or "vmId" or "taskId" or "nodeIp" or "workerId" or "errorMessage")
+                .Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))),
+            "fields");
+        var page = await client.GetPageAsync($"partnerId=partner-{unique}&actorEmail=carlos.silva%40empresa.com&resourceType=Approval");
+        Assert.Equal([entryId.ToString()], page.Ids());
+
+        // A replay maps to the same entry: the fields compare equal to the stored ones.
+        using var replay = await client.PostEventAsync(cloudEvent);
+        Assert.True((await CloudEventRequests.AssertAcceptedAsync(replay, (string)cloudEvent["id"]!)).Duplicate);
+    }
+
+    [Fact]
+    public async Task Binary_mode_field_extension_headers_set_the_entry_fields()
+    {
+        var source = CloudEventRequests.NewSource();
+        var id = "binary-" + Guid.NewGuid().ToString("N");
+        var headers = BinaryHeaders(id, source);
+        headers.Add(new("ce-partnerid", "partner-" + id));
+        headers.Add(new("ce-resourcetype", "Incident"));
+        headers.Add(new("ce-userid", "42"));
+        headers.Add(new("ce-taskid", "-9223372036854775808"));
+        headers.Add(new("ce-nodeip", "10.0.1.50"));
+
+        using var response = await client.PostEventAsync(CloudEventRequests.Content("{}", "application/json"), headers);
+
+        var (entryId, _) = await CloudEventRequests.AssertAcceptedAsync(response, id);
+        var entry = await client.GetEntryAsync(entryId);
+        Assert.Equal("partner-" + id, (string?)entry["partnerId"]);
+        Assert.Equal("Incident", (string?)entry["resourceType"]);
+        Assert.Equal(42L, (long)entry["userId"]!);
+        Assert.Equal(long.MinValue, (long)entry["taskId"]!);
+        Assert.Equal("10.0.1.50", (string?)entry["nodeIp"]);
     }
 
     [Fact]

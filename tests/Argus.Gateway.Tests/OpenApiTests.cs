@@ -65,12 +65,17 @@ public sealed class OpenApiTests(NodeFixture fixture) : IClassFixture<NodeFixtur
         Assert.All(fields, f => Assert.True(stored.ContainsKey(f) && request.ContainsKey(f), $"{f} is not described"));
         Assert.Equal("integer", (string?)stored["httpStatus"]!["type"]);
         Assert.Equal("number", (string?)stored["latencyMs"]!["type"]);
+        string[] entryFields = ["resourceType", "partnerId", "actorEmail", "role", "namespace", "eventGroup", "sessionId", "correlationId",
+            "userId", "vmId", "taskId", "nodeIp", "workerId", "errorMessage"];
+        Assert.All(entryFields, f => Assert.True(stored.ContainsKey(f) && request.ContainsKey(f), $"{f} is not described"));
+        Assert.Equal("integer", (string?)stored["userId"]!["type"]);
+        Assert.Equal("int64", (string?)stored["taskId"]!["format"]);
 
         var parameters = document["paths"]!["/api/audit-logs"]!["get"]!["parameters"]!.AsArray()
             .Select(p => ((string?)p!["name"], (string?)p["in"])).ToList();
         Assert.All(
             ["traceId", "eventType", "status", "actorId", "since", "until", "limit", "offset",
-             "source", "tenantId", "requestId", "ipAddress", "httpMethod", "httpPath", "httpStatus"],
+             "source", "tenantId", "requestId", "ipAddress", "httpMethod", "httpPath", "httpStatus", "partnerId", "actorEmail", "resourceType"],
             name => Assert.Contains((name, "query"), parameters));
     }
 

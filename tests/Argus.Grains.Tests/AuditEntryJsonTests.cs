@@ -31,7 +31,21 @@ public sealed class AuditEntryJsonTests
           "httpMethod": "patch",
           "httpPath": "/v1/users/42?fields=email",
           "httpStatus": 404,
-          "latencyMs": 12.75
+          "latencyMs": 12.75,
+          "resourceType": "Approval",
+          "partnerId": "partner-3",
+          "actorEmail": "carlos.silva@empresa.com",
+          "role": "operator",
+          "namespace": "production",
+          "eventGroup": "approval",
+          "sessionId": "sess-1",
+          "correlationId": "corr-1",
+          "userId": 9223372036854775807,
+          "vmId": "vm-42",
+          "taskId": -9223372036854775808,
+          "nodeIp": "10.0.1.50",
+          "workerId": "worker-3",
+          "errorMessage": "quota exceeded: \"memory\"\n"
         }
         """;
 
@@ -62,6 +76,20 @@ public sealed class AuditEntryJsonTests
         Assert.Equal("/v1/users/42?fields=email", entry.HttpPath);
         Assert.Equal(404, entry.HttpStatus);
         Assert.Equal(12.75, entry.LatencyMs);
+        Assert.Equal("Approval", entry.ResourceType);
+        Assert.Equal("partner-3", entry.PartnerId);
+        Assert.Equal("carlos.silva@empresa.com", entry.ActorEmail);
+        Assert.Equal("operator", entry.Role);
+        Assert.Equal("production", entry.Namespace);
+        Assert.Equal("approval", entry.EventGroup);
+        Assert.Equal("sess-1", entry.SessionId);
+        Assert.Equal("corr-1", entry.CorrelationId);
+        Assert.Equal(long.MaxValue, entry.UserId);
+        Assert.Equal("vm-42", entry.VmId);
+        Assert.Equal(long.MinValue, entry.TaskId);
+        Assert.Equal("10.0.1.50", entry.NodeIp);
+        Assert.Equal("worker-3", entry.WorkerId);
+        Assert.Equal("quota exceeded: \"memory\"\n", entry.ErrorMessage);
         Assert.Equal(default, entry.CreatedAt);
     }
 

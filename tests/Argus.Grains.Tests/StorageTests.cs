@@ -251,6 +251,20 @@ public sealed class StorageTests(MigratedDatabase db) : IClassFixture<MigratedDa
             HttpPath = "/v1/users/42?hard=true",
             HttpStatus = 503,
             LatencyMs = 0.1 + 0.2,
+            ResourceType = "Approval",
+            PartnerId = "partner-3",
+            ActorEmail = "carlos.silva@empresa.com",
+            Role = "operator",
+            Namespace = "production",
+            EventGroup = "approval",
+            SessionId = "sess-1",
+            CorrelationId = "corr-1",
+            UserId = long.MaxValue,
+            VmId = "vm-42",
+            TaskId = long.MinValue,
+            NodeIp = "2001:db8::2:0:0:1",
+            WorkerId = "worker-3",
+            ErrorMessage = "quota exceeded\n\"memory\" é",
         };
         var batch = Batch(Partition, epoch, lastSeq, entry);
 
@@ -282,6 +296,16 @@ public sealed class StorageTests(MigratedDatabase db) : IClassFixture<MigratedDa
     [InlineData("latency_ms", "-0.5")]
     [InlineData("latency_ms", "'NaN'")]
     [InlineData("latency_ms", "'Infinity'")]
+    [InlineData("resource_type", "''")]
+    [InlineData("resource_type", "repeat('r', 129)")]
+    [InlineData("partner_id", "repeat('p', 129)")]
+    [InlineData("actor_email", "repeat('a', 255)")]
+    [InlineData("namespace", "repeat('n', 254)")]
+    [InlineData("session_id", "repeat('s', 257)")]
+    [InlineData("error_message", "repeat('e', 4097)")]
+    [InlineData("error_message", "''")]
+    [InlineData("node_ip", "'10.0.0.0/8'")]
+    [InlineData("node_ip", "'2001:db8::/32'")]
     public async Task Database_refuses_values_the_api_would_not_produce(string column, string value)
     {
         var id = Guid.NewGuid();
