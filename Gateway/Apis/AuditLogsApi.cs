@@ -95,7 +95,8 @@ public static class AuditLogsApi
             return;
         }
 
-        if (!TenantBinding.TryBind(parsed, context.AccessScope(), out var bound, out var refusal))
+        var scope = context.AccessScope();
+        if (!TenantBinding.TryBind(parsed, scope, out var bound, out var refusal))
         {
             await ApiResponses.ErrorAsync(context, StatusCodes.Status403Forbidden, refusal, "tenantId");
             return;
@@ -105,7 +106,7 @@ public static class AuditLogsApi
         {
             // Fixed before the first attempt: every retry of this request carries the same id. A
             // tenant's keys are its own: the same key from two tenants names two entries.
-            Id = idempotencyKey is null ? EntryIds.NewId(time) : EntryIds.FromIdempotencyKey(TenantBinding.IdempotencyScope(IdempotencyScope, context.AccessScope()), idempotencyKey),
+            Id = idempotencyKey is null ? EntryIds.NewId(time) : EntryIds.FromIdempotencyKey(TenantBinding.IdempotencyScope(IdempotencyScope, scope), idempotencyKey),
             TraceId = parsed.TraceId ?? TraceIdFromHeader(context.Request),
         };
 

@@ -162,13 +162,14 @@ public static class CloudEventsApi
             var errors = new List<BatchError>();
             var appends = new List<(int Index, MappedEvent Event, Task<(int Status, AppendOutcome Outcome)> Task)>();
             var traceparent = request.Headers.TraceParent.ToString();
+            var scope = Security.ArgusClaims.AccessScope(context);
             var index = 0;
             foreach (var cloudEvent in events.EnumerateArray())
             {
                 try
                 {
                     var mapped = CloudEventMapper.Map(cloudEvent, time.GetUtcNow(), traceparent, field: "event");
-                    appends.Add((index, mapped, AppendAsync(cluster, mapped, Security.ArgusClaims.AccessScope(context), time, context.RequestAborted)));
+                    appends.Add((index, mapped, AppendAsync(cluster, mapped, scope, time, context.RequestAborted)));
                 }
                 catch (AuditValidationException e)
                 {

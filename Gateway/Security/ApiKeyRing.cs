@@ -25,8 +25,9 @@ public sealed partial class ApiKeyRing(ApiKeyStore store, IOptions<AuthOptions> 
     /// <exception cref="CredentialsUnavailableException">No keys could be read yet.</exception>
     public async ValueTask<ApiKeyRecord?> FindAsync(byte[] keyHash, CancellationToken cancellationToken)
     {
+        var id = Convert.ToHexString(keyHash);
         var snapshot = current;
-        if (snapshot is not null && snapshot.Keys.TryGetValue(Convert.ToHexString(keyHash), out var found))
+        if (snapshot is not null && snapshot.Keys.TryGetValue(id, out var found))
         {
             return found;
         }
@@ -41,7 +42,7 @@ public sealed partial class ApiKeyRing(ApiKeyStore store, IOptions<AuthOptions> 
 
         return snapshot is null
             ? throw new CredentialsUnavailableException("API keys cannot be read: Postgres is unreachable")
-            : snapshot.Keys.GetValueOrDefault(Convert.ToHexString(keyHash));
+            : snapshot.Keys.GetValueOrDefault(id);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
