@@ -126,6 +126,9 @@ public sealed partial class ArgusClusterClient : IArgusCluster
     public Task<EventTypeList> GetEventTypesAsync(AccessScope scope, CancellationToken cancellationToken) =>
         ReadAsync(q => q.GetEventTypesAsync(scope, cancellationToken), cancellationToken);
 
+    public Task<ResourceTypeList> GetResourceTypesAsync(AccessScope scope, CancellationToken cancellationToken) =>
+        ReadAsync(q => q.GetResourceTypesAsync(scope, cancellationToken), cancellationToken);
+
     public async Task<HealthReport> CheckHealthAsync(CancellationToken cancellationToken)
     {
         try

@@ -24,9 +24,12 @@ public interface IArgusCluster
     /// <summary>The trace as a timeline (its first <paramref name="limit"/> entries, oldest first, and a summary of all), or null when no entry has this trace id.</summary>
     Task<TraceTimeline?> GetTraceAsync(AccessScope scope, Guid traceId, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Counts of the entries in the query's time range, in all and by status, event type, actor type and event action.</summary>
+    /// <summary>Counts of the entries in the query's time range, in all and by status, event type, actor type, event action and resource type.</summary>
     Task<AuditStats> GetStatsAsync(AccessScope scope, AuditStatsQuery query, CancellationToken cancellationToken);
 
     /// <summary>The distinct event types stored.</summary>
     Task<EventTypeList> GetEventTypesAsync(AccessScope scope, CancellationToken cancellationToken);
+
+    /// <summary>The distinct resource types stored.</summary>
+    Task<ResourceTypeList> GetResourceTypesAsync(AccessScope scope, CancellationToken cancellationToken);
 }

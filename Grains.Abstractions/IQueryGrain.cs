@@ -23,6 +23,8 @@ public interface IQueryGrain : IGrainWithIntegerKey
 
     Task<EventTypeList> GetEventTypesAsync(AccessScope scope, CancellationToken cancellationToken);
 
+    Task<ResourceTypeList> GetResourceTypesAsync(AccessScope scope, CancellationToken cancellationToken);
+
     /// <summary>Healthy while Postgres answers and every partition has an owner on an active silo.</summary>
     Task<HealthReport> CheckHealthAsync(CancellationToken cancellationToken);
 

@@ -73,6 +73,9 @@ public sealed partial class QueryGrain(
     public Task<EventTypeList> GetEventTypesAsync(AccessScope scope, CancellationToken cancellationToken) =>
         ReadAsync(() => reports.EventTypesAsync(scope, cancellationToken));
 
+    public Task<ResourceTypeList> GetResourceTypesAsync(AccessScope scope, CancellationToken cancellationToken) =>
+        ReadAsync(() => reports.ResourceTypesAsync(scope, cancellationToken));
+
     public async Task<HealthReport> CheckHealthAsync(CancellationToken cancellationToken)
     {
         if (!partitions.IsReady)

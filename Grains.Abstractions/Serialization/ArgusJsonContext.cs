@@ -17,6 +17,7 @@ namespace Argus.Grains.Abstractions.Serialization;
 [JsonSerializable(typeof(Reports.TraceTimeline))]
 [JsonSerializable(typeof(Reports.AuditStats))]
 [JsonSerializable(typeof(Reports.EventTypeList))]
+[JsonSerializable(typeof(Reports.ResourceTypeList))]
 [JsonSerializable(typeof(Reports.EventActionList))]
 [JsonSerializable(typeof(Reports.TargetTypeList))]
 public sealed partial class ArgusJsonContext : JsonSerializerContext

@@ -44,6 +44,6 @@ internal static class AuditFilters
     /// </summary>
     public static bool AreCounted(AuditQuery query) => Of(query with
     {
-        EventType = null, EventAction = null, Status = null, ActorType = null, TargetType = null, Since = null, Until = null,
+        EventType = null, EventAction = null, Status = null, ActorType = null, TargetType = null, ResourceType = null, Since = null, Until = null,
     }).All(f => f.Value is null);
 }

@@ -30,30 +30,40 @@ public sealed class AuditReportStore(NpgsqlDataSource dataSource)
     internal const string TenantTraceSummarySql = TraceSummarySql + " AND tenant_id = $3";
 
     /// <summary>
-    /// A tenant's distinct event types: read from its own entries (the partial index on
-    /// <c>tenant_id</c>), so the cost grows with the tenant's entries rather than with its types.
+    /// A tenant's distinct values of <c>{0}</c>: read from its own entries (the partial index on
+    /// <c>tenant_id</c>), so the cost grows with the tenant's entries rather than with its values.
     /// </summary>
-    internal const string TenantEventTypesSql =
-        "SELECT event_type FROM (SELECT DISTINCT event_type FROM audit_logs WHERE tenant_id = $2 AND event_type IS NOT NULL) t ORDER BY event_type LIMIT $1 + 1";
+    private const string TenantDistinctSql =
+        "SELECT {0} FROM (SELECT DISTINCT {0} FROM audit_logs WHERE tenant_id = $2 AND {0} IS NOT NULL) t ORDER BY {0} LIMIT $1 + 1";
 
     /// <summary>
-    /// The distinct event types by a loose index scan: each step jumps to the next larger value in
-    /// <c>audit_logs_event</c>, so the cost is one index descent per distinct type, never a scan of
-    /// the table. Stops after <c>$1</c> types plus one, which tells whether there are more.
+    /// The distinct values of <c>{0}</c> by a loose index scan: each step jumps to the next larger
+    /// value in the column's index, so the cost is one index descent per distinct value, never a
+    /// scan of the table. Stops after <c>$1</c> values plus one, which tells whether there are more.
     /// </summary>
-    internal const string EventTypesSql = """
-        WITH RECURSIVE types (event_type, n) AS (
-            (SELECT event_type, 1 FROM audit_logs WHERE event_type IS NOT NULL ORDER BY event_type LIMIT 1)
+    private const string DistinctSql = """
+        WITH RECURSIVE v (value, n) AS (
+            (SELECT {0}, 1 FROM audit_logs WHERE {0} IS NOT NULL ORDER BY {0} LIMIT 1)
             UNION ALL
-            SELECT (SELECT a.event_type FROM audit_logs a WHERE a.event_type > t.event_type ORDER BY a.event_type LIMIT 1), t.n + 1
-              FROM types t
-             WHERE t.event_type IS NOT NULL AND t.n <= $1
+            SELECT (SELECT a.{0} FROM audit_logs a WHERE a.{0} > v.value ORDER BY a.{0} LIMIT 1), v.n + 1
+              FROM v
+             WHERE v.value IS NOT NULL AND v.n <= $1
         )
-        SELECT event_type FROM types WHERE event_type IS NOT NULL
+        SELECT value FROM v WHERE value IS NOT NULL
         """;
 
-    /// <summary>Bits of <c>GROUPING(status, event_type, actor_type, event_action)</c>: a set bit marks a column not grouped in that row.</summary>
-    private const int ByStatus = 0b0111, ByEventType = 0b1011, ByActorType = 0b1101, ByEventAction = 0b1110, Total = 0b1111;
+    /// <summary>Distinct event types, through <c>audit_logs_event</c>.</summary>
+    internal static readonly string EventTypesSql = string.Format(System.Globalization.CultureInfo.InvariantCulture, DistinctSql, "event_type");
+
+    internal static readonly string TenantEventTypesSql = string.Format(System.Globalization.CultureInfo.InvariantCulture, TenantDistinctSql, "event_type");
+
+    /// <summary>Distinct resource types, through <c>audit_logs_resource_type</c>.</summary>
+    internal static readonly string ResourceTypesSql = string.Format(System.Globalization.CultureInfo.InvariantCulture, DistinctSql, "resource_type");
+
+    internal static readonly string TenantResourceTypesSql = string.Format(System.Globalization.CultureInfo.InvariantCulture, TenantDistinctSql, "resource_type");
+
+    /// <summary>Bits of <c>GROUPING(status, event_type, actor_type, event_action, resource_type)</c>: a set bit marks a column not grouped in that row.</summary>
+    private const int ByStatus = 0b01111, ByEventType = 0b10111, ByActorType = 0b11011, ByEventAction = 0b11101, ByResourceType = 0b11110, Total = 0b11111;
 
     /// <summary>
     /// Every count of a statistics report in one statement: the grouping sets are aggregated side by
@@ -62,9 +72,9 @@ public sealed class AuditReportStore(NpgsqlDataSource dataSource)
     /// entries of the range's partial hours; with one they are the tenant's entries in the range.
     /// </summary>
     internal static AuditSql StatsSql(AccessScope scope, AuditStatsQuery query) => AuditQuerySql.CountsBy(
-        "status, event_type, actor_type, event_action",
+        "status, event_type, actor_type, event_action, resource_type",
         new AuditQuery { Since = query.Since, Until = query.Until, TenantId = query.TenantId, Scope = scope },
-        "GROUPING SETS ((status), (event_type), (actor_type), (event_action), ())");
+        "GROUPING SETS ((status), (event_type), (actor_type), (event_action), (resource_type), ())");
 
     /// <summary>The trace's first <paramref name="limit"/> entries and its summary in one round trip; null when the trace has no entry.</summary>
     public async Task<TraceTimeline?> TraceAsync(AccessScope scope, Guid traceId, int limit, CancellationToken cancellationToken)
@@ -127,10 +137,11 @@ public sealed class AuditReportStore(NpgsqlDataSource dataSource)
         var byActorType = Zeroes(WireNames.ActorTypes);
         var byEventAction = Zeroes(WireNames.EventActions);
         var byEventType = new List<(string Type, long Count)>();
+        var byResourceType = new List<(string Type, long Count)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var count = reader.GetInt64(5);
+            var count = reader.GetInt64(6);
             switch (reader.GetInt32(0))
             {
                 case ByStatus:
@@ -145,45 +156,67 @@ public sealed class AuditReportStore(NpgsqlDataSource dataSource)
                 case ByEventAction when !reader.IsDBNull(4):
                     byEventAction[reader.GetString(4)] = count;
                     break;
+                case ByResourceType when !reader.IsDBNull(5):
+                    byResourceType.Add((reader.GetString(5), count));
+                    break;
                 case Total:
                     total = count;
                     break;
             }
         }
 
-        var eventTypes = byEventType
-            .OrderByDescending(t => t.Count).ThenBy(t => t.Type, StringComparer.Ordinal)
-            .Take(ReportLimits.MaxEventTypes)
-            .ToDictionary(t => t.Type, t => t.Count, StringComparer.Ordinal);
-        return new AuditStats(total, query.Since, query.Until, byStatus, eventTypes, byActorType, byEventAction,
-            EventTypesTruncated: byEventType.Count > ReportLimits.MaxEventTypes, query.TenantId ?? scope.Tenant);
+        return new AuditStats(total, query.Since, query.Until, byStatus, MostFrequent(byEventType), byActorType, byEventAction,
+            EventTypesTruncated: byEventType.Count > ReportLimits.MaxEventTypes, query.TenantId ?? scope.Tenant)
+        {
+            ByResourceType = MostFrequent(byResourceType),
+            ResourceTypesTruncated = byResourceType.Count > ReportLimits.MaxEventTypes,
+        };
     }
+
+    /// <summary>An open vocabulary's counts, most frequent first (ties in ordinal order), at most <see cref="ReportLimits.MaxEventTypes"/>.</summary>
+    private static Dictionary<string, long> MostFrequent(List<(string Type, long Count)> counts) => counts
+        .OrderByDescending(t => t.Count).ThenBy(t => t.Type, StringComparer.Ordinal)
+        .Take(ReportLimits.MaxEventTypes)
+        .ToDictionary(t => t.Type, t => t.Count, StringComparer.Ordinal);
 
     /// <summary>The distinct event types stored, in ordinal order, by a loose scan of their index.</summary>
     public async Task<EventTypeList> EventTypesAsync(AccessScope scope, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(scope.Tenant is null ? EventTypesSql : TenantEventTypesSql);
+        var (types, truncated) = await DistinctAsync(scope.Tenant is null ? EventTypesSql : TenantEventTypesSql, scope, cancellationToken);
+        return new EventTypeList(types, truncated);
+    }
+
+    /// <summary>The distinct resource types stored, in ordinal order, by a loose scan of their index.</summary>
+    public async Task<ResourceTypeList> ResourceTypesAsync(AccessScope scope, CancellationToken cancellationToken)
+    {
+        var (types, truncated) = await DistinctAsync(scope.Tenant is null ? ResourceTypesSql : TenantResourceTypesSql, scope, cancellationToken);
+        return new ResourceTypeList(types, truncated);
+    }
+
+    private async Task<(List<string> Values, bool Truncated)> DistinctAsync(string sql, AccessScope scope, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = ReportLimits.MaxEventTypes });
         if (scope.Tenant is { } tenant)
         {
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
         }
 
-        var types = new List<string>();
+        var values = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            types.Add(reader.GetString(0));
+            values.Add(reader.GetString(0));
         }
 
-        var truncated = types.Count > ReportLimits.MaxEventTypes;
+        var truncated = values.Count > ReportLimits.MaxEventTypes;
         if (truncated)
         {
-            types.RemoveAt(types.Count - 1);
+            values.RemoveAt(values.Count - 1);
         }
 
-        types.Sort(StringComparer.Ordinal);
-        return new EventTypeList(types, truncated);
+        values.Sort(StringComparer.Ordinal);
+        return (values, truncated);
     }
 
     /// <summary>Every name of a closed vocabulary with a zero count, in wire order, so a breakdown always lists them all.</summary>

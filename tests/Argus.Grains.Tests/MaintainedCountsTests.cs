@@ -17,7 +17,7 @@ public sealed class MaintainedCountsTests(MaintainedCountsTests.Data data) : ICl
 {
     private static readonly DateTimeOffset Start = Data.Start;
 
-    public static TheoryData<string> Filters => ["", "event_type", "status", "event_type+status", "action+actor", "target", "untyped"];
+    public static TheoryData<string> Filters => ["", "event_type", "status", "event_type+status", "action+actor", "target", "untyped", "resource_type"];
 
     /// <summary>Ranges as (since, until) in minutes after the first hour (null: open).</summary>
     public static TheoryData<int?, int?> Ranges => new()
@@ -122,19 +122,22 @@ public sealed class MaintainedCountsTests(MaintainedCountsTests.Data data) : ICl
         Assert.Equal(
             expected.Where(e => e.EventType is not null).GroupBy(e => e.EventType!).ToDictionary(g => g.Key, g => (long)g.Count()),
             stats.ByEventType);
+        Assert.Equal(
+            expected.Where(e => e.ResourceType is not null).GroupBy(e => e.ResourceType!).ToDictionary(g => g.Key, g => (long)g.Count()),
+            stats.ByResourceType);
     }
 
     private const string HourlyCounts =
-        "SELECT hour, event_type, event_action, status, actor_type, target_type, sum(entries)::bigint FROM audit_counts_hourly GROUP BY 1, 2, 3, 4, 5, 6";
+        "SELECT hour, event_type, event_action, status, actor_type, target_type, resource_type, sum(entries)::bigint FROM audit_counts_hourly GROUP BY 1, 2, 3, 4, 5, 6, 7";
 
     private const string HourlyOfEntries =
-        "SELECT date_trunc('hour', occurred_at, 'UTC'), event_type, event_action, status, actor_type, target_type, count(*) FROM audit_logs GROUP BY 1, 2, 3, 4, 5, 6";
+        "SELECT date_trunc('hour', occurred_at, 'UTC'), event_type, event_action, status, actor_type, target_type, resource_type, count(*) FROM audit_logs GROUP BY 1, 2, 3, 4, 5, 6, 7";
 
     private const string TotalCounts =
-        "SELECT event_type, event_action, status, actor_type, target_type, sum(entries)::bigint FROM audit_counts_total GROUP BY 1, 2, 3, 4, 5";
+        "SELECT event_type, event_action, status, actor_type, target_type, resource_type, sum(entries)::bigint FROM audit_counts_total GROUP BY 1, 2, 3, 4, 5, 6";
 
     private const string TotalOfEntries =
-        "SELECT event_type, event_action, status, actor_type, target_type, count(*) FROM audit_logs GROUP BY 1, 2, 3, 4, 5";
+        "SELECT event_type, event_action, status, actor_type, target_type, resource_type, count(*) FROM audit_logs GROUP BY 1, 2, 3, 4, 5, 6";
 
     private static string Difference(string left, string right) => $"SELECT count(*) FROM ({left} EXCEPT ALL {right}) d";
 
@@ -146,6 +149,7 @@ public sealed class MaintainedCountsTests(MaintainedCountsTests.Data data) : ICl
         "action+actor" => new AuditQuery { EventAction = EventAction.Update, ActorType = ActorType.Admin },
         "target" => new AuditQuery { TargetType = TargetType.Service, Status = AuditStatus.Success },
         "untyped" => new AuditQuery { ActorType = ActorType.System, TargetType = TargetType.Resource },
+        "resource_type" => new AuditQuery { ResourceType = "Session", Status = AuditStatus.Success },
         _ => new AuditQuery(),
     }) with
     {
@@ -159,6 +163,7 @@ public sealed class MaintainedCountsTests(MaintainedCountsTests.Data data) : ICl
         && (query.EventAction is null || query.EventAction == entry.EventAction)
         && (query.ActorType is null || query.ActorType == entry.ActorType)
         && (query.TargetType is null || query.TargetType == entry.TargetType)
+        && (query.ResourceType is null || query.ResourceType == entry.ResourceType)
         && (query.Since is null || entry.Timestamp >= query.Since)
         && (query.Until is null || entry.Timestamp < query.Until);
 
@@ -239,6 +244,7 @@ public sealed class MaintainedCountsTests(MaintainedCountsTests.Data data) : ICl
             ActorType = (ActorType)(1 + random.Next(4)),
             ActorId = "actor-" + random.Next(50),
             TargetType = (TargetType)(1 + random.Next(2)),
+            ResourceType = random.Next(3) switch { 0 => null, 1 => "Session", _ => "Approval" },
         };
 
         public Task DisposeAsync() => database.DisposeAsync();
