@@ -4,7 +4,7 @@ using Argus.Grains.Abstractions.Serialization;
 
 namespace Argus.Gateway.Apis;
 
-/// <summary>Writes the API's JSON bodies straight to the response pipe.</summary>
+/// <summary>Writes the API's JSON bodies straight to the response pipe; errors in the endpoint's <see cref="Facades.ErrorDialect"/>.</summary>
 internal static class ApiResponses
 {
     private const string JsonContentType = "application/json; charset=utf-8";
@@ -15,6 +15,13 @@ internal static class ApiResponses
         if (retryAfterSeconds is { } seconds)
         {
             context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        // The facades of other audit APIs answer in their own error shape, whoever refuses the request.
+        var dialect = Facades.ErrorDialectMetadata.Of(context);
+        if (dialect != Facades.ErrorDialect.Argus)
+        {
+            return Facades.FacadeResponses.ErrorAsync(context, dialect, status, error, field);
         }
 
         return context.Response.WriteAsJsonAsync(new ErrorResponse(error, field), ArgusJsonContext.Web.ErrorResponse, JsonContentType, context.RequestAborted);

@@ -1,11 +1,14 @@
 using Argus.Client;
 using Argus.Gateway.Apis;
 using Argus.Gateway.CloudEvents;
+using Argus.Gateway.Facades;
 using Argus.Gateway.Options;
 using Argus.Gateway.SelfAudit;
 using Argus.Gateway.Security;
+using Argus.Grains.Abstractions;
 using Argus.Grains.Abstractions.Serialization;
 using Argus.Silo.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Argus.Gateway.Hosting;
 
@@ -30,6 +33,7 @@ public static class ArgusNode
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, ArgusJsonContext.Web);
+            json.SerializerOptions.TypeInfoResolverChain.Insert(1, FacadeJsonContext.Web);
             json.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         });
         if (role == NodeRole.Gateway)
@@ -46,8 +50,11 @@ public static class ArgusNode
         builder.Services.AddArgusOpenApi();
 
         var app = builder.Build();
-        app.UseExceptionHandler(errors => errors.Run(context => ApiResponses.ErrorAsync(
-            context, StatusCodes.Status500InternalServerError, "internal error")));
+        app.UseExceptionHandler(errors => errors.Run(context =>
+            context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error is ArgusUnavailableException unavailable
+                ? ApiResponses.ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, unavailable.Message,
+                    retryAfterSeconds: context.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value.RetryAfterSeconds)
+                : ApiResponses.ErrorAsync(context, StatusCodes.Status500InternalServerError, "internal error")));
         app.UseStatusCodePages(context => context.HttpContext.Response.HasStarted
             ? Task.CompletedTask
             : ApiResponses.ErrorAsync(context.HttpContext, context.HttpContext.Response.StatusCode, StatusMessage(context.HttpContext.Response.StatusCode)));
@@ -61,6 +68,9 @@ public static class ArgusNode
         app.MapOperationsApi();
         app.MapCloudEventsApi();
         app.MapAdminKeysApi();
+        app.MapAdminAuditApi();
+        app.MapAuditEventsApi();
+        app.MapAuditLogListApi();
         app.MapArgusOpenApi();
         return app;
     }

@@ -58,7 +58,12 @@ public static class ArgusOpenApi
             {
                 var route = context.Description.RelativePath?.TrimEnd('/');
                 var method = context.Description.HttpMethod;
-                if (method == "POST" && route == "api/audit-logs")
+                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<Facades.DocumentedQuery>().FirstOrDefault() is { } documented)
+                {
+                    // A facade reads its query string by hand, in its own names: declare them as it does.
+                    operation.Parameters = [.. (operation.Parameters ?? []).Where(p => p.In != ParameterLocation.Query), .. documented.Parameters.Select(FacadeParameter)];
+                }
+                else if (method == "POST" && route == "api/audit-logs")
                 {
                     operation.RequestBody = Body("application/json", Describe(new OpenApiSchema(), stored: false));
                     operation.Parameters =
@@ -207,6 +212,22 @@ public static class ArgusOpenApi
     }
 
     /// <summary>The filters and page bounds of <c>GET /api/audit-logs</c> (read by hand, so described here).</summary>
+    private static OpenApiParameter FacadeParameter(Facades.DocumentedParameter parameter) => new()
+    {
+        Name = parameter.Name,
+        In = ParameterLocation.Query,
+        Required = false,
+        Description = parameter.Description,
+        Schema = new OpenApiSchema
+        {
+            Type = parameter.Type == "integer" ? JsonSchemaType.Integer : JsonSchemaType.String,
+            Format = parameter.Format,
+            Default = parameter.Default is { } value ? JsonValue.Create(value) : null,
+            Minimum = parameter.Minimum?.ToString(CultureInfo.InvariantCulture),
+            Maximum = parameter.Maximum?.ToString(CultureInfo.InvariantCulture),
+        },
+    };
+
     private static List<IOpenApiParameter> QueryParameters()
     {
         static OpenApiParameter Query(string name, string description, IOpenApiSchema schema) =>

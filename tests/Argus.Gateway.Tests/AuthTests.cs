@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
+using Argus.Gateway.Facades;
 using Argus.Gateway.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
@@ -46,7 +47,7 @@ public sealed class AuthTests(NodeFixture fixture) : IClassFixture<NodeFixture>
                 continue;
             }
 
-            var error = await AssertUnauthorizedAsync(response, endpoint.Name);
+            var error = await AssertUnauthorizedAsync(response, endpoint.Name, endpoint.Dialect);
             Assert.StartsWith("authentication required", error, StringComparison.Ordinal);
         }
 
@@ -79,7 +80,7 @@ public sealed class AuthTests(NodeFixture fixture) : IClassFixture<NodeFixture>
                 using var request = endpoint.Request(Guid.NewGuid().ToString());
                 request.Headers.TryAddWithoutValidation(header, value);
                 using var response = await client.SendAsync(request);
-                var error = await AssertUnauthorizedAsync(response, $"{endpoint.Name} with {header}: {value}");
+                var error = await AssertUnauthorizedAsync(response, $"{endpoint.Name} with {header}: {value}", endpoint.Dialect);
                 Assert.Equal(InvalidCredential, error);
             }
         }
@@ -109,8 +110,7 @@ public sealed class AuthTests(NodeFixture fixture) : IClassFixture<NodeFixture>
                 {
                     var body = await refused.ReadObjectAsync();
                     Assert.True(refused.StatusCode == HttpStatusCode.Forbidden, $"{endpoint.Name} without {scope}: {(int)refused.StatusCode} {body.ToJsonString()}");
-                    Assert.Equal($"forbidden: this credential lacks the scope '{scope}'", (string?)body["error"]);
-                    Assert.Equal(["error"], body.Select(p => p.Key));
+                    Assert.Equal($"forbidden: this credential lacks the scope '{scope}'", ErrorMessage(body, endpoint.Dialect, HttpStatusCode.Forbidden));
                 }
 
                 using var allowed = await only[scope].SendAsync(endpoint.Request(Guid.NewGuid().ToString()));
@@ -430,14 +430,33 @@ public sealed class AuthTests(NodeFixture fixture) : IClassFixture<NodeFixture>
         Assert.DoesNotContain(logs.Entries, e => e.Message.StartsWith("Authentication is off", StringComparison.Ordinal));
     }
 
-    private static async Task<string> AssertUnauthorizedAsync(HttpResponseMessage response, string what)
+    /// <summary>A 401 in the endpoint's error dialect: FastAPI's facades challenge with plain <c>Bearer</c>, as FastAPI does.</summary>
+    private static async Task<string> AssertUnauthorizedAsync(HttpResponseMessage response, string what, ErrorDialect dialect = ErrorDialect.Argus)
     {
         var body = await response.ReadObjectAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{what}: expected 401, got {(int)response.StatusCode}: {body.ToJsonString()}");
-        Assert.Equal(AuthorizationResponses.Challenge, response.Headers.WwwAuthenticate.ToString());
+        Assert.Equal(dialect == ErrorDialect.FastApi ? "Bearer" : AuthorizationResponses.Challenge, response.Headers.WwwAuthenticate.ToString());
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(["error"], body.Select(p => p.Key));
-        return (string)body["error"]!;
+        return ErrorMessage(body, dialect, HttpStatusCode.Unauthorized);
+    }
+
+    /// <summary>The message of an error body, after checking its shape is the dialect's and nothing else.</summary>
+    private static string ErrorMessage(JsonObject body, ErrorDialect dialect, HttpStatusCode status)
+    {
+        switch (dialect)
+        {
+            case ErrorDialect.FastApi:
+                Assert.Equal(["detail"], body.Select(p => p.Key));
+                return (string)body["detail"]!;
+            case ErrorDialect.Kubernetes:
+                Assert.Equal(["kind", "apiVersion", "metadata", "status", "message", "reason", "code"], body.Select(p => p.Key));
+                Assert.Equal(("Status", "v1", "Failure", (int)status), ((string?)body["kind"], (string?)body["apiVersion"], (string?)body["status"], (int?)body["code"]));
+                Assert.Equal(status.ToString(), (string?)body["reason"]);
+                return (string)body["message"]!;
+            default:
+                Assert.Equal(["error"], body.Select(p => p.Key));
+                return (string)body["error"]!;
+        }
     }
 
     private static async Task<JsonObject> GetJsonAsync(HttpClient client, string path)
@@ -473,14 +492,15 @@ public sealed class AuthTests(NodeFixture fixture) : IClassFixture<NodeFixture>
                 method,
                 "/" + e.RoutePattern.RawText!.Trim('/'),
                 e.Metadata.GetMetadata<IAllowAnonymous>() is not null,
-                e.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).OfType<string>().Distinct().SingleOrDefault())))
+                e.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).OfType<string>().Distinct().SingleOrDefault(),
+                e.Metadata.GetMetadata<ErrorDialectMetadata>()?.Dialect ?? ErrorDialect.Argus)))
             .ToList();
         Assert.True(endpoints.Count >= 15, $"only {endpoints.Count} endpoints found");
         Assert.All(endpoints, e => Assert.True(e.Method is "GET" or "POST" or "DELETE", $"{e.Name}: no request is known for {e.Method}"));
         return endpoints;
     }
 
-    private sealed record Endpoint(string Method, string Path, bool Open, string? Scope)
+    private sealed record Endpoint(string Method, string Path, bool Open, string? Scope, ErrorDialect Dialect)
     {
         public string Name => $"{Method} {Path}";
 
@@ -489,6 +509,8 @@ public sealed class AuthTests(NodeFixture fixture) : IClassFixture<NodeFixture>
         {
             var path = Path.Replace("{id}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
                 .Replace("{traceId}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
+                .Replace("{log_id}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
+                .Replace("{event_id}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
                 .Replace("{name}", "no-such-key-" + Guid.NewGuid().ToString("N"), StringComparison.Ordinal);
             Assert.DoesNotContain("{", path, StringComparison.Ordinal);
             var request = new HttpRequestMessage(new HttpMethod(Method), path);
