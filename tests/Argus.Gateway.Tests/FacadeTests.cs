@@ -296,6 +296,31 @@ public sealed class FacadeTests(NodeFixture fixture) : IClassFixture<NodeFixture
     }
 
     [Fact]
+    public async Task Without_postgres_every_facade_and_report_answers_503_with_retry_after_in_its_own_shape()
+    {
+        await using var database = await TestPostgres.CreateDatabaseAsync();
+        await using var node = await ArgusTestNode.StartAsync(database.ConnectionString);
+        using var reader = node.CreateClient();
+        (string Path, string MessageField)[] reads =
+        [
+            (Admin, "detail"), (Admin + "/stats", "detail"), (Admin + "/actions", "detail"), ($"{Admin}/{Guid.NewGuid()}", "detail"),
+            ($"{Events}/{Guid.NewGuid()}", "detail"), (List, "message"), (AuditApi.Path + "/stats", "error"), (AuditApi.Path + "/resource-types", "error"),
+        ];
+
+        await using (await PostgresOutage.BeginAsync(database))
+        {
+            foreach (var (path, field) in reads)
+            {
+                using var response = await reader.GetAsync(path);
+                var body = await response.ReadObjectAsync();
+                Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"GET {path}: {(int)response.StatusCode} {body.ToJsonString()}");
+                Assert.False(string.IsNullOrWhiteSpace((string?)body[field]), $"GET {path}: {body.ToJsonString()}");
+                Assert.NotNull(response.Headers.RetryAfter);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Every_facade_is_in_the_api_document_with_its_parameters()
     {
         var paths = JsonNode.Parse(await client.GetStringAsync("/openapi.json"))!["paths"]!.AsObject();
