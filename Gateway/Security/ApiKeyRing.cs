@@ -10,8 +10,9 @@ namespace Argus.Gateway.Security;
 /// trip, and a revoked key stops working on every node within that interval. A key not found
 /// triggers a reload (callers missing together share it, and reloads keep a quarter of a second
 /// apart), so a key made a moment ago works at its first use while unknown keys cannot drive
-/// Postgres harder than four reads a second. If Postgres cannot
-/// be reached the last keys read stay in force; before any were read, credentials are answered 503.
+/// Postgres harder than four reads a second. If Postgres cannot be reached the last keys read
+/// stay in force; a key they do not hold is answered 503, not 401, since it may be one made since
+/// (a client must not be told its key is invalid when it could not be checked).
 /// </summary>
 public sealed partial class ApiKeyRing(ApiKeyStore store, IOptions<AuthOptions> options, TimeProvider time, ILogger<ApiKeyRing> logger)
     : BackgroundService
@@ -20,6 +21,7 @@ public sealed partial class ApiKeyRing(ApiKeyStore store, IOptions<AuthOptions> 
 
     private readonly SemaphoreSlim reloading = new(1, 1);
     private volatile Snapshot? current;
+    private volatile bool lastReloadFailed;
 
     /// <summary>The working key whose hash is <paramref name="keyHash"/>, or null.</summary>
     /// <exception cref="CredentialsUnavailableException">No keys could be read yet.</exception>
@@ -39,10 +41,14 @@ public sealed partial class ApiKeyRing(ApiKeyStore store, IOptions<AuthOptions> 
         }
 
         snapshot = await ReloadAsync(snapshot, cancellationToken);
+        if (snapshot is not null && snapshot.Keys.TryGetValue(id, out found))
+        {
+            return found;
+        }
 
-        return snapshot is null
+        return snapshot is null || lastReloadFailed
             ? throw new CredentialsUnavailableException("API keys cannot be read: Postgres is unreachable")
-            : snapshot.Keys.GetValueOrDefault(id);
+            : null;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -69,9 +75,11 @@ public sealed partial class ApiKeyRing(ApiKeyStore store, IOptions<AuthOptions> 
             var readAt = time.GetTimestamp();
             var keys = await store.ListActiveAsync(cancellationToken);
             current = new Snapshot(keys.ToFrozenDictionary(k => Convert.ToHexString(k.KeyHash), StringComparer.Ordinal), readAt);
+            lastReloadFailed = false;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            lastReloadFailed = true;
             LogReloadFailed(e);
         }
         finally

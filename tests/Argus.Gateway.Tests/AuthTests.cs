@@ -87,6 +87,34 @@ public sealed class AuthTests(NodeFixture fixture) : IClassFixture<NodeFixture>
     }
 
     [Fact]
+    public async Task Without_postgres_a_key_read_before_keeps_working_and_a_key_never_read_is_503_not_401()
+    {
+        await using var database = await TestPostgres.CreateDatabaseAsync();
+        await using var node = await ArgusTestNode.StartAsync(database.ConnectionString);
+        using var known = node.CreateClient();
+        using var unread = node.CreateAnonymousClient();
+        var wellFormed = "argus_" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        unread.DefaultRequestHeaders.Add(Credentials.ApiKeyHeader, wellFormed);
+        // This endpoint reads nothing from Postgres: only checking the credential can need it.
+        const string path = "/api/audit-logs/event-actions";
+        Assert.Equal(HttpStatusCode.OK, (await known.GetAsync(path)).StatusCode);
+
+        await using (await PostgresOutage.BeginAsync(database))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await known.GetAsync(path)).StatusCode);
+
+            using var response = await unread.GetAsync(path);
+            var body = await response.ReadObjectAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)response.StatusCode}: {body.ToJsonString()}");
+            Assert.Contains("cannot be read", (string?)body["error"], StringComparison.Ordinal);
+            Assert.NotNull(response.Headers.RetryAfter);
+        }
+
+        using var after = await unread.GetAsync(path);
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+    }
+
+    [Fact]
     public async Task A_key_lacking_the_endpoints_scope_gets_403_naming_it_and_a_key_with_only_that_scope_is_let_through()
     {
         var suffix = Guid.NewGuid().ToString("N")[..8];

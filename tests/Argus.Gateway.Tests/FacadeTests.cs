@@ -307,6 +307,9 @@ public sealed class FacadeTests(NodeFixture fixture) : IClassFixture<NodeFixture
             ($"{Events}/{Guid.NewGuid()}", "detail"), (List, "message"), (AuditApi.Path + "/stats", "error"), (AuditApi.Path + "/resource-types", "error"),
         ];
 
+        // The key is read before the outage, so what fails below is the read, not the credential's check.
+        Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync(List)).StatusCode);
+
         await using (await PostgresOutage.BeginAsync(database))
         {
             foreach (var (path, field) in reads)
