@@ -6,7 +6,9 @@ namespace Argus.Grains.Storage;
 /// <summary>
 /// Every filter of <see cref="AuditQuery"/> as a condition on a column and its value (null: not
 /// filtered). The reads' SQL (pages, keys, counts) and the filter fingerprint carried by cursors
-/// are built from this one list, so a new filter is one line here.
+/// are built from this one list, so a new filter is one line here, and one in
+/// <see cref="Abstractions.Querying.AuditQueryMatch"/>, which decides the same in memory (its tests
+/// fail until it has it).
 /// </summary>
 internal static class AuditFilters
 {
