@@ -129,6 +129,12 @@ public sealed partial class ArgusClusterClient : IArgusCluster
     public Task<ResourceTypeList> GetResourceTypesAsync(AccessScope scope, CancellationToken cancellationToken) =>
         ReadAsync(q => q.GetResourceTypesAsync(scope, cancellationToken), cancellationToken);
 
+    public Task<long[]> GetLogHeadsAsync(CancellationToken cancellationToken) =>
+        ReadAsync(q => q.GetLogHeadsAsync(cancellationToken), cancellationToken);
+
+    public Task<Grains.Abstractions.Streaming.LogSlice> ReadLogAsync(AccessScope scope, int partition, long after, long upTo, int limit, CancellationToken cancellationToken) =>
+        ReadAsync(q => q.ReadLogAsync(scope, partition, after, upTo, limit, cancellationToken), cancellationToken);
+
     public async Task<HealthReport> CheckHealthAsync(CancellationToken cancellationToken)
     {
         try

@@ -32,4 +32,14 @@ public interface IArgusCluster
 
     /// <summary>The distinct resource types stored.</summary>
     Task<ResourceTypeList> GetResourceTypesAsync(AccessScope scope, CancellationToken cancellationToken);
+
+    /// <summary>Every partition's head in the committed log (the sequence number of its last entry, 0 when none), indexed by partition.</summary>
+    Task<long[]> GetLogHeadsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The committed entries of <paramref name="partition"/> in the caller's scope after sequence
+    /// number <paramref name="after"/> and at most <paramref name="upTo"/>, oldest first, at most
+    /// <paramref name="limit"/>; the slice says how far it read (<see cref="Streaming.LogSlice.Through"/>).
+    /// </summary>
+    Task<Streaming.LogSlice> ReadLogAsync(AccessScope scope, int partition, long after, long upTo, int limit, CancellationToken cancellationToken);
 }

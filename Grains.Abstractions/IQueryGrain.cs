@@ -25,6 +25,12 @@ public interface IQueryGrain : IGrainWithIntegerKey
 
     Task<ResourceTypeList> GetResourceTypesAsync(AccessScope scope, CancellationToken cancellationToken);
 
+    /// <summary>Every partition's head (the sequence number of its last committed entry), indexed by partition.</summary>
+    Task<long[]> GetLogHeadsAsync(CancellationToken cancellationToken);
+
+    /// <summary>The committed entries of a partition after <paramref name="after"/> and at most <paramref name="upTo"/>, in sequence order (at most <paramref name="limit"/>).</summary>
+    Task<Streaming.LogSlice> ReadLogAsync(AccessScope scope, int partition, long after, long upTo, int limit, CancellationToken cancellationToken);
+
     /// <summary>Healthy while Postgres answers and every partition has an owner on an active silo.</summary>
     Task<HealthReport> CheckHealthAsync(CancellationToken cancellationToken);
 

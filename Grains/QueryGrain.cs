@@ -27,6 +27,7 @@ namespace Argus.Grains;
 public sealed partial class QueryGrain(
     AuditStore store,
     AuditReportStore reports,
+    LogStore log,
     LocalPartitions partitions,
     PageCursors cursors,
     IClusterMembershipService membership,
@@ -39,6 +40,9 @@ public sealed partial class QueryGrain(
     /// index: such a page is read directly (see docs/architecture.md for the measurements).
     /// </summary>
     public const int MaxMergedKeys = 2_000;
+
+    /// <summary>The most entries one read of the committed log returns.</summary>
+    public const int MaxLogSlice = 1_000;
 
     public async Task<AuditPage> QueryAsync(AccessScope scope, AuditQuery query, CancellationToken cancellationToken)
     {
@@ -75,6 +79,12 @@ public sealed partial class QueryGrain(
 
     public Task<ResourceTypeList> GetResourceTypesAsync(AccessScope scope, CancellationToken cancellationToken) =>
         ReadAsync(() => reports.ResourceTypesAsync(scope, cancellationToken));
+
+    public Task<long[]> GetLogHeadsAsync(CancellationToken cancellationToken) =>
+        ReadAsync(() => log.ReadHeadsAsync(cancellationToken));
+
+    public Task<Abstractions.Streaming.LogSlice> ReadLogAsync(AccessScope scope, int partition, long after, long upTo, int limit, CancellationToken cancellationToken) =>
+        ReadAsync(() => log.ReadAsync(partition, after, upTo, Math.Clamp(limit, 1, MaxLogSlice), scope.Tenant, cancellationToken));
 
     public async Task<HealthReport> CheckHealthAsync(CancellationToken cancellationToken)
     {

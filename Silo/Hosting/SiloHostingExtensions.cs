@@ -7,6 +7,7 @@ using Argus.Grains.Options;
 using Argus.Grains.Partitions;
 using Argus.Grains.Placement;
 using Argus.Grains.Storage;
+using Argus.Grains.Streaming;
 using Argus.Grains.Writing;
 using Argus.Silo.Clustering;
 using Argus.Silo.Partitions;
@@ -20,6 +21,7 @@ using Npgsql;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Runtime;
+using Orleans.Streams;
 
 namespace Argus.Silo.Hosting;
 
@@ -45,11 +47,15 @@ public static class SiloHostingExtensions
         services.AddValidatedOptions<ArgusClusterOptions>(configuration.GetSection(ArgusClusterOptions.Section), o => o.Validate());
         services.AddValidatedOptions<WriterOptions>(configuration.GetSection(WriterOptions.Section), o => o.Validate());
         services.AddValidatedOptions<QueryOptions>(configuration.GetSection(QueryOptions.Section), o => o.Validate());
+        services.AddOptions<StreamOptions>().Bind(configuration.GetSection(StreamOptions.Section));
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(_ => CreateDataSource(connectionString, silo));
         services.AddSingleton<AuditStore>();
         services.AddSingleton<AuditReportStore>();
+        services.AddSingleton<LogStore>();
+        services.AddSingleton<CommittedHeads>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<CommittedHeads>());
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<PageCursors>();
         services.AddSingleton<LocalPartitions>();
@@ -89,6 +95,13 @@ public static class SiloHostingExtensions
             });
             orleans.UsePostgresClustering();
             orleans.AddPlacementDirector<PartitionPlacement, PartitionPlacementDirector>();
+            // The committed log as a stream: partitions are its queues, Postgres its storage, and its
+            // consumers subscribe implicitly (no pub-sub state to keep).
+            orleans.AddPersistentStreams(LogStreams.ProviderName, LogQueueAdapterFactory.Create, stream =>
+            {
+                stream.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
+                stream.ConfigurePullingAgent(agent => agent.Configure<IOptions<StreamOptions>>((o, argus) => o.GetQueueMsgsTimerPeriod = argus.Value.PullInterval));
+            });
             FailureDetection.Configure(orleans.Services, configuration);
         });
         return builder;
