@@ -19,40 +19,72 @@ internal static class AuditQueryParser
             () =>
             {
                 var parameters = new QueryParameters(query);
-                var parsed = new AuditQuery
+                var parsed = Filters(parameters) with
                 {
-                    TraceId = TraceId(parameters, "traceId"),
-                    EventType = Text(parameters, "eventType", AuditLimits.MaxEventTypeLength),
-                    EventAction = Enum<EventAction>(parameters, "eventAction", WireNames.EventActions),
-                    Status = Enum<AuditStatus>(parameters, "status", WireNames.Statuses),
-                    ActorType = Enum<ActorType>(parameters, "actorType", WireNames.ActorTypes),
-                    ActorId = Text(parameters, "actorId", AuditLimits.MaxIdentifierLength),
-                    TargetType = Enum<TargetType>(parameters, "targetType", WireNames.TargetTypes),
-                    TargetId = Text(parameters, "targetId", AuditLimits.MaxIdentifierLength),
-                    Source = Text(parameters, "source", AuditLimits.MaxSourceLength),
-                    TenantId = Text(parameters, "tenantId", AuditLimits.MaxTenantIdLength),
-                    RequestId = Text(parameters, "requestId", AuditLimits.MaxRequestIdLength),
-                    IpAddress = IpAddress(parameters, "ipAddress"),
-                    HttpMethod = HttpMethod(parameters, "httpMethod"),
-                    HttpPath = HttpPath(parameters, "httpPath"),
-                    HttpStatus = Integer(parameters, "httpStatus", AuditLimits.MinHttpStatus, AuditLimits.MaxHttpStatus),
-                    PartnerId = Text(parameters, "partnerId", AuditLimits.MaxPartnerIdLength),
-                    ActorEmail = Text(parameters, "actorEmail", AuditLimits.MaxActorEmailLength),
-                    ResourceType = Text(parameters, "resourceType", AuditLimits.MaxResourceTypeLength),
-                    Since = Time(parameters, "since", "startTime"),
-                    Until = Time(parameters, "until", "endTime"),
                     Limit = Integer(parameters, "limit", 1, AuditLimits.MaxLimit) ?? AuditLimits.DefaultLimit,
                     Offset = Integer(parameters, "offset", 0, int.MaxValue) ?? 0,
                     Cursor = Text(parameters, "cursor", AuditLimits.MaxCursorLength),
                     IncludeTotal = Boolean(parameters, "includeTotal"),
                 };
-                CheckRange(parsed.Since, parsed.Until);
                 parameters.RefuseUnread();
                 return parsed;
             },
             new AuditQuery(),
             out parsedQuery,
             out error);
+
+    /// <summary>
+    /// The filters of <see cref="TryParse"/> without its paging (a live tail has no pages), and the
+    /// text of the optional parameter <paramref name="extra"/> (the tail's starting position).
+    /// </summary>
+    public static bool TryParseFilters(IQueryCollection query, string extra, out AuditQuery parsedQuery, out string? extraValue, out AuditValidationException error)
+    {
+        string? value = null;
+        var parsedOk = Attempt(
+            () =>
+            {
+                var parameters = new QueryParameters(query);
+                var parsed = Filters(parameters);
+                value = Text(parameters, extra, AuditLimits.MaxCursorLength * 16);
+                parameters.RefuseUnread();
+                return parsed;
+            },
+            new AuditQuery(),
+            out parsedQuery,
+            out error);
+        extraValue = value;
+        return parsedOk;
+    }
+
+    /// <summary>Every filter of <c>GET /api/audit-logs</c>.</summary>
+    private static AuditQuery Filters(QueryParameters parameters)
+    {
+        var parsed = new AuditQuery
+        {
+            TraceId = TraceId(parameters, "traceId"),
+            EventType = Text(parameters, "eventType", AuditLimits.MaxEventTypeLength),
+            EventAction = Enum<EventAction>(parameters, "eventAction", WireNames.EventActions),
+            Status = Enum<AuditStatus>(parameters, "status", WireNames.Statuses),
+            ActorType = Enum<ActorType>(parameters, "actorType", WireNames.ActorTypes),
+            ActorId = Text(parameters, "actorId", AuditLimits.MaxIdentifierLength),
+            TargetType = Enum<TargetType>(parameters, "targetType", WireNames.TargetTypes),
+            TargetId = Text(parameters, "targetId", AuditLimits.MaxIdentifierLength),
+            Source = Text(parameters, "source", AuditLimits.MaxSourceLength),
+            TenantId = Text(parameters, "tenantId", AuditLimits.MaxTenantIdLength),
+            RequestId = Text(parameters, "requestId", AuditLimits.MaxRequestIdLength),
+            IpAddress = IpAddress(parameters, "ipAddress"),
+            HttpMethod = HttpMethod(parameters, "httpMethod"),
+            HttpPath = HttpPath(parameters, "httpPath"),
+            HttpStatus = Integer(parameters, "httpStatus", AuditLimits.MinHttpStatus, AuditLimits.MaxHttpStatus),
+            PartnerId = Text(parameters, "partnerId", AuditLimits.MaxPartnerIdLength),
+            ActorEmail = Text(parameters, "actorEmail", AuditLimits.MaxActorEmailLength),
+            ResourceType = Text(parameters, "resourceType", AuditLimits.MaxResourceTypeLength),
+            Since = Time(parameters, "since", "startTime"),
+            Until = Time(parameters, "until", "endTime"),
+        };
+        CheckRange(parsed.Since, parsed.Until);
+        return parsed;
+    }
 
     /// <summary>The entries a statistics report counts: a time range under the same rules as <see cref="TryParse"/>, and a tenant.</summary>
     public static bool TryParseStats(IQueryCollection query, out AuditStatsQuery parsedQuery, out AuditValidationException error) =>

@@ -2,6 +2,7 @@ using Argus.Client;
 using Argus.Gateway.Apis;
 using Argus.Gateway.CloudEvents;
 using Argus.Gateway.Facades;
+using Argus.Gateway.Tail;
 using Argus.Gateway.Options;
 using Argus.Gateway.SelfAudit;
 using Argus.Gateway.Security;
@@ -45,6 +46,8 @@ public static class ArgusNode
             builder.AddArgusSilo();
         }
 
+        builder.Services.AddOptions<Tail.TailOptions>().Bind(builder.Configuration.GetSection(Tail.TailOptions.Section));
+        builder.Services.AddSingleton<Tail.TailHub>();
         builder.AddArgusAuth();
         builder.AddArgusSelfAudit();
         builder.Services.AddArgusOpenApi();
@@ -65,6 +68,7 @@ public static class ArgusNode
         app.MapAuditLogsApi();
         app.MapAuditReportsApi();
         app.MapTracesApi();
+        app.MapTailApi();
         app.MapOperationsApi();
         app.MapCloudEventsApi();
         app.MapAdminKeysApi();
