@@ -26,4 +26,7 @@ public sealed record ApiKeyListResponse(IReadOnlyList<ApiKeyResponse> Keys);
 [JsonSerializable(typeof(ApiKeyResponse))]
 [JsonSerializable(typeof(CreatedApiKeyResponse))]
 [JsonSerializable(typeof(ApiKeyListResponse))]
+[JsonSerializable(typeof(Forwarding.ForwarderListResponse))]
+[JsonSerializable(typeof(Forwarding.DeadLetterListResponse))]
+[JsonSerializable(typeof(Forwarding.ReplayResponse))]
 public sealed partial class AdminJsonContext : JsonSerializerContext;

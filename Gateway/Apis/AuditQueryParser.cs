@@ -106,13 +106,21 @@ internal static class AuditQueryParser
             out parsedQuery,
             out error);
 
-    /// <summary>An optional integer parameter in <c>[min, max]</c>, under the same rules as <c>limit</c> and <c>offset</c>, and no other parameter.</summary>
-    public static bool TryParseInteger(IQueryCollection query, string name, int min, int max, out int? value, out AuditValidationException error) =>
+    /// <summary>
+    /// An optional integer parameter in <c>[min, max]</c>, under the same rules as <c>limit</c> and
+    /// <c>offset</c>, and no other parameter but <paramref name="also"/> (which the caller reads itself).
+    /// </summary>
+    public static bool TryParseInteger(IQueryCollection query, string name, int min, int max, out int? value, out AuditValidationException error, string? also = null) =>
         Attempt(
             () =>
             {
                 var parameters = new QueryParameters(query);
                 var parsed = Integer(parameters, name, min, max);
+                if (also is not null)
+                {
+                    _ = parameters[also];
+                }
+
                 parameters.RefuseUnread();
                 return parsed;
             },

@@ -2,6 +2,7 @@ using Argus.Client;
 using Argus.Gateway.Apis;
 using Argus.Gateway.CloudEvents;
 using Argus.Gateway.Facades;
+using Argus.Gateway.Forwarding;
 using Argus.Gateway.Tail;
 using Argus.Gateway.Options;
 using Argus.Gateway.SelfAudit;
@@ -30,6 +31,7 @@ public static class ArgusNode
         configure?.Invoke(builder);
 
         var role = RoleOf(builder.Configuration);
+        builder.Services.AddSingleton(Forwarding.ForwarderSettings.Read(builder.Configuration));
         builder.Services.AddOptions<GatewayOptions>().Bind(builder.Configuration.GetSection(GatewayOptions.Section));
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
@@ -40,6 +42,8 @@ public static class ArgusNode
         if (role == NodeRole.Gateway)
         {
             builder.AddArgusClusterClient(configure: null, entriesValidated: true);
+            // The forwarders' admin API reads their progress through the node's small pool (a gateway has no log pool).
+            builder.Services.AddSingleton(sp => new Grains.Storage.ForwarderStore(sp.GetRequiredService<AuthSetup.SecurityDataSource>().Value));
         }
         else
         {
@@ -72,6 +76,7 @@ public static class ArgusNode
         app.MapOperationsApi();
         app.MapCloudEventsApi();
         app.MapAdminKeysApi();
+        app.MapAdminForwardersApi();
         app.MapAdminAuditApi();
         app.MapAuditEventsApi();
         app.MapAuditLogListApi();

@@ -3,6 +3,7 @@ using Argus.Client;
 using Argus.Client.Hosting;
 using Argus.Grains;
 using Argus.Grains.Abstractions;
+using Argus.Grains.Forwarding;
 using Argus.Grains.Options;
 using Argus.Grains.Partitions;
 using Argus.Grains.Placement;
@@ -54,6 +55,11 @@ public static class SiloHostingExtensions
         services.AddSingleton<AuditStore>();
         services.AddSingleton<AuditReportStore>();
         services.AddSingleton<LogStore>();
+        // Forwarders are defined by the host (their filters are the HTTP API's); none unless it does.
+        services.TryAddSingleton(ForwarderCatalog.Empty);
+        services.AddSingleton<ForwarderStore>();
+        services.AddSingleton<ForwarderSupervisor>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ForwarderSupervisor>());
         services.AddSingleton<CommittedHeads>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<CommittedHeads>());
         services.AddSingleton<SchemaMigrator>();
