@@ -15,7 +15,7 @@ public sealed partial class TailHub(IArgusCluster cluster, IGrainFactory grains,
     : ILogTailObserver, IAsyncDisposable
 {
     private readonly object gate = new();
-    private Recent[] partitions = [];
+    private RecentLog[] partitions = [];
     private TaskCompletionSource changed = NewSignal();
     private int clients;
     private CancellationTokenSource? watching;
@@ -35,7 +35,7 @@ public sealed partial class TailHub(IArgusCluster cluster, IGrainFactory grains,
         {
             if (partitions.Length != heads.Length)
             {
-                Volatile.Write(ref partitions, [.. heads.Select(_ => new Recent(options.Value.RecentEntries))]);
+                Volatile.Write(ref partitions, [.. heads.Select(_ => new RecentLog(options.Value.RecentEntries))]);
             }
 
             RaiseHeads(heads);
@@ -197,85 +197,5 @@ public sealed partial class TailHub(IArgusCluster cluster, IGrainFactory grains,
 
         public ValueTask DisposeAsync() =>
             Interlocked.Exchange(ref disposed, 1) == 0 ? new ValueTask(hub.DisconnectAsync()) : ValueTask.CompletedTask;
-    }
-
-    /// <summary>One partition's head and its latest consecutive entries (a ring of at most the configured count).</summary>
-    private sealed class Recent(int capacity)
-    {
-        private readonly Queue<(long Seq, AuditEntry Entry)> entries = new();
-        private long head;
-        private long last = -1;
-
-        public long Head => Interlocked.Read(ref head);
-
-        public bool Raise(long seq)
-        {
-            lock (entries)
-            {
-                if (seq <= head)
-                {
-                    return false;
-                }
-
-                Interlocked.Exchange(ref head, seq);
-                return true;
-            }
-        }
-
-        /// <summary>Keeps the slice's entries when they continue the kept ones (else starts again from them); true when the head moved.</summary>
-        public bool Add(LogSlice slice)
-        {
-            lock (entries)
-            {
-                if (entries.Count > 0 && slice.Before != last)
-                {
-                    if (slice.Through <= last)
-                    {
-                        return false; // a repeat
-                    }
-
-                    entries.Clear();
-                }
-
-                for (var i = 0; i < slice.Count; i++)
-                {
-                    entries.Enqueue((slice.Seqs[i], slice.Entries[i]));
-                    last = slice.Seqs[i];
-                    if (entries.Count > capacity)
-                    {
-                        entries.Dequeue();
-                    }
-                }
-
-                if (slice.Through <= head)
-                {
-                    return false;
-                }
-
-                Interlocked.Exchange(ref head, slice.Through);
-                return true;
-            }
-        }
-
-        public bool TryRead(long after, int max, List<(long Seq, AuditEntry Entry)> into)
-        {
-            lock (entries)
-            {
-                if (entries.Count == 0 || entries.Peek().Seq > after + 1 || last <= after)
-                {
-                    return false;
-                }
-
-                foreach (var item in entries)
-                {
-                    if (item.Seq > after && into.Count < max)
-                    {
-                        into.Add(item);
-                    }
-                }
-
-                return true;
-            }
-        }
     }
 }

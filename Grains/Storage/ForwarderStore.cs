@@ -27,18 +27,28 @@ public sealed class ForwarderStore(NpgsqlDataSource dataSource)
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    /// <summary>Moves the position forward (never back); <paramref name="delivered"/> when a batch reached the receiver.</summary>
+    /// <summary>
+    /// Moves the position forward (never back); <paramref name="delivered"/> when a batch reached the
+    /// receiver. Committed without waiting for the WAL's flush: a position a crash loses is an older
+    /// one, from which the batches after it are sent again, which at-least-once delivery allows.
+    /// </summary>
     public async Task SavePositionAsync(string forwarder, int partition, long seq, bool delivered, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit TO OFF"));
+        var update = new NpgsqlBatchCommand("""
             UPDATE argus_forwarder_positions SET seq = $3, delivered_at = CASE WHEN $4 THEN now() ELSE delivered_at END
              WHERE forwarder = $1 AND partition_id = $2 AND seq < $3
             """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = forwarder });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = partition });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seq });
-        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = delivered });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = forwarder });
+        update.Parameters.Add(new NpgsqlParameter<int> { TypedValue = partition });
+        update.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seq });
+        update.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = delivered });
+        batch.BatchCommands.Add(update);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>Sets a refused batch aside and moves the position past it, in one transaction.</summary>

@@ -1,3 +1,5 @@
+using Argus.Grains.Abstractions;
+using Argus.Grains.Abstractions.Streaming;
 using Argus.Grains.Partitions;
 using Argus.Grains.Storage;
 using Microsoft.Extensions.Logging;
@@ -6,15 +8,17 @@ using Microsoft.Extensions.Options;
 namespace Argus.Grains.Streaming;
 
 /// <summary>
-/// What this silo knows of every partition's head (its last committed sequence number): learnt at
-/// once from this silo's own commits, and from Postgres every <see cref="StreamOptions.HeadPollInterval"/>
-/// for partitions committed elsewhere. One small read of <c>argus_partitions</c> per interval serves
-/// every receiver on the silo, so an idle receiver costs a comparison in memory, not a query.
+/// What this silo knows of every partition's head (its last committed sequence number), and the
+/// entries its own writer committed last: learnt at once from this silo's commits, and from
+/// Postgres every <see cref="StreamOptions.HeadPollInterval"/> for partitions committed elsewhere.
+/// One small read of <c>argus_partitions</c> per interval serves every receiver on the silo, so an
+/// idle receiver costs a comparison in memory, not a query; and a receiver on the silo that owns
+/// its partition (all of them in a single node) takes the entries from memory, not Postgres.
 /// </summary>
 public sealed partial class CommittedHeads(LogStore store, LocalPartitions partitions, IOptions<StreamOptions> options, TimeProvider time, ILogger<CommittedHeads> logger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
-    private long[] heads = [];
+    private RecentLog[] heads = [];
     private CancellationTokenSource? stopping;
     private Task loop = Task.CompletedTask;
 
@@ -22,24 +26,24 @@ public sealed partial class CommittedHeads(LogStore store, LocalPartitions parti
     public long Head(int partition)
     {
         var known = Volatile.Read(ref heads);
-        return partition < known.Length ? Volatile.Read(ref known[partition]) : 0;
+        return partition < known.Length ? known[partition].Head : 0;
     }
 
-    /// <summary>Every partition's known head, indexed by partition.</summary>
-    public long[] All()
+    /// <summary>This silo committed the slice's entries (consecutive, in sequence order).</summary>
+    public void Committed(LogSlice slice)
     {
         var known = Volatile.Read(ref heads);
-        return [.. known.Select((_, p) => Volatile.Read(ref known[p]))];
-    }
-
-    /// <summary>A commit of this silo moved the partition's head.</summary>
-    public void Committed(int partition, long seq)
-    {
-        var known = Volatile.Read(ref heads);
-        if (partition < known.Length)
+        if (slice.Partition < known.Length)
         {
-            Raise(ref known[partition], seq);
+            known[slice.Partition].Add(slice);
         }
+    }
+
+    /// <summary>Entries of the partition right after <paramref name="after"/> kept from this silo's commits, at most <paramref name="max"/>; false when the next is not kept.</summary>
+    public bool TryRead(int partition, long after, int max, List<(long Seq, AuditEntry Entry)> into)
+    {
+        var known = Volatile.Read(ref heads);
+        return partition < known.Length && known[partition].TryRead(after, max, into);
     }
 
     public void Participate(ISiloLifecycle lifecycle) =>
@@ -47,7 +51,7 @@ public sealed partial class CommittedHeads(LogStore store, LocalPartitions parti
 
     private Task StartAsync(CancellationToken cancellationToken)
     {
-        Volatile.Write(ref heads, new long[partitions.PartitionCount]);
+        Volatile.Write(ref heads, [.. Enumerable.Range(0, partitions.PartitionCount).Select(_ => new RecentLog(options.Value.RecentEntries))]);
         stopping = new CancellationTokenSource();
         loop = Task.Run(() => PollAsync(stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
@@ -76,7 +80,7 @@ public sealed partial class CommittedHeads(LogStore store, LocalPartitions parti
                 var known = Volatile.Read(ref heads);
                 for (var p = 0; p < Math.Min(read.Length, known.Length); p++)
                 {
-                    Raise(ref known[p], read[p]);
+                    known[p].Raise(read[p]);
                 }
 
                 failing = false;
@@ -103,21 +107,6 @@ public sealed partial class CommittedHeads(LogStore store, LocalPartitions parti
         catch (OperationCanceledException)
         {
             return false;
-        }
-    }
-
-    private static void Raise(ref long head, long seq)
-    {
-        var current = Volatile.Read(ref head);
-        while (seq > current)
-        {
-            var seen = Interlocked.CompareExchange(ref head, seq, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
         }
     }
 

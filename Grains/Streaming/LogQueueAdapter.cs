@@ -70,6 +70,7 @@ internal sealed class LogQueueAdapter(string name, IServiceProvider services) : 
         LogQueueMapper.PartitionOf(queueId),
         services.GetRequiredService<LogStore>(),
         services.GetRequiredService<CommittedHeads>(),
+        services.GetRequiredService<StreamCheckpoints>(),
         services.GetRequiredService<IOptions<StreamOptions>>().Value,
         services.GetRequiredService<TimeProvider>(),
         services.GetRequiredService<ILogger<LogQueueReceiver>>());

@@ -1,3 +1,4 @@
+using Argus.Grains.Abstractions.Streaming;
 using Argus.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
@@ -8,26 +9,24 @@ namespace Argus.Grains.Streaming;
 /// <summary>
 /// Reads one partition of the committed log for one consumer group (the provider). It starts after
 /// the group's checkpoint, reads in sequence order while the partition's head is ahead of what it
-/// has read, and moves the checkpoint only past entries the pulling agent reports delivered to every
+/// has read (from this silo's own commits when it has them, else from Postgres), and moves the
+/// checkpoint only past entries the pulling agent reports delivered to every
 /// consumer. A receiver that starts again (here or on another silo) therefore hands on again what
 /// was read but not yet delivered: delivery is at least once, and consumers recognise a repeat by
 /// its sequence number.
 /// </summary>
 public sealed partial class LogQueueReceiver(
-    string provider, int partition, LogStore store, CommittedHeads heads, StreamOptions options, TimeProvider time, ILogger<LogQueueReceiver> logger)
+    string provider, int partition, LogStore store, CommittedHeads heads, StreamCheckpoints checkpoints, StreamOptions options, TimeProvider time, ILogger<LogQueueReceiver> logger)
     : IQueueAdapterReceiver
 {
     private readonly StreamId stream = LogStreams.Of(partition);
+    private readonly List<(long Seq, Argus.Grains.Abstractions.AuditEntry Entry)> kept = [];
     private long read;
-    private long delivered;
-    private long saved;
-    private long savedAt;
 
     public async Task Initialize(TimeSpan timeout)
     {
         using var cancel = new CancellationTokenSource(timeout, time);
-        read = delivered = saved = await store.LoadCheckpointAsync(provider, partition, cancel.Token);
-        savedAt = time.GetTimestamp();
+        read = await store.LoadCheckpointAsync(provider, partition, cancel.Token);
         LogStarted(provider, partition, read);
     }
 
@@ -35,11 +34,14 @@ public sealed partial class LogQueueReceiver(
     {
         if (heads.Head(partition) <= read || maxCount <= 0)
         {
-            await SaveIfDueAsync();
             return [];
         }
 
-        var slice = await store.ReadAsync(partition, read, long.MaxValue, Math.Min(maxCount, options.MaxSliceEntries), tenant: null, CancellationToken.None);
+        var max = Math.Min(maxCount, options.MaxSliceEntries);
+        kept.Clear();
+        var slice = heads.TryRead(partition, read, max, kept)
+            ? new LogSlice(partition, [.. kept.Select(k => k.Seq)], [.. kept.Select(k => k.Entry)], kept[^1].Seq)
+            : await store.ReadAsync(partition, read, long.MaxValue, max, tenant: null, CancellationToken.None);
         if (slice.Count == 0)
         {
             return [];
@@ -55,45 +57,29 @@ public sealed partial class LogQueueReceiver(
         return [new LogBatchContainer(stream, slice)];
     }
 
-    public async Task MessagesDeliveredAsync(IList<IBatchContainer> messages)
+    public Task MessagesDeliveredAsync(IList<IBatchContainer> messages)
     {
         foreach (var message in messages)
         {
             if (message is LogBatchContainer batch)
             {
-                delivered = Math.Max(delivered, batch.Slice.Through);
+                checkpoints.Report(provider, partition, batch.Slice.Through);
             }
         }
 
-        await SaveIfDueAsync();
+        return Task.CompletedTask;
     }
 
     public async Task Shutdown(TimeSpan timeout)
     {
         using var cancel = new CancellationTokenSource(timeout, time);
-        await SaveAsync(cancel.Token);
-    }
-
-    private Task SaveIfDueAsync() =>
-        delivered > saved && time.GetElapsedTime(savedAt) >= options.CheckpointInterval ? SaveAsync(CancellationToken.None) : Task.CompletedTask;
-
-    private async Task SaveAsync(CancellationToken cancellationToken)
-    {
-        var target = delivered;
-        if (target <= saved)
-        {
-            return;
-        }
-
         try
         {
-            await store.SaveCheckpointAsync(provider, partition, target, cancellationToken);
-            saved = target;
-            savedAt = time.GetTimestamp();
+            await checkpoints.FlushAsync(provider, partition, cancel.Token);
         }
         catch (Exception e) when (StorageFailures.IsUnavailable(e) || e is OperationCanceledException)
         {
-            // Kept in memory and written at the next chance; a receiver that stops first hands on again from the older checkpoint.
+            // The receiver that takes over hands on again from the older checkpoint.
             LogSaveFailed(provider, partition, e.Message);
         }
     }

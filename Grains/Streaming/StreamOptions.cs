@@ -14,6 +14,9 @@ public sealed class StreamOptions
     /// <summary>At most this many entries per stream event.</summary>
     public int MaxSliceEntries { get; set; } = 256;
 
+    /// <summary>Entries per partition a silo keeps from its own commits, for receivers on the silo to take without reading Postgres.</summary>
+    public int RecentEntries { get; set; } = 2048;
+
     /// <summary>A receiver writes its checkpoint at most this often (and when it stops).</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

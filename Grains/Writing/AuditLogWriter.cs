@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Argus.Grains.Abstractions;
 using Argus.Grains.Abstractions.Security;
+using Argus.Grains.Abstractions.Streaming;
 using Argus.Grains.Options;
 using Argus.Grains.Partitions;
 using Argus.Grains.Storage;
@@ -32,6 +33,7 @@ public sealed partial class AuditLogWriter : ILifecycleParticipant<ISiloLifecycl
     private readonly ILogger<AuditLogWriter> logger;
     private readonly Streaming.CommittedHeads heads;
     private readonly CommitBatch rows = new();
+    private readonly List<(int Partition, long Seq, AuditEntry Entry)> committed = [];
     private readonly CancellationTokenSource stopping = new();
     private Task loop = Task.CompletedTask;
     private int pendingCount;
@@ -307,6 +309,7 @@ public sealed partial class AuditLogWriter : ILifecycleParticipant<ISiloLifecycl
 
         rows.Clear();
         rows.CreatedAt = Rfc3339.TruncateToMicroseconds(time.GetUtcNow());
+        committed.Clear();
         foreach (var pending in work)
         {
             if (!leases.TryGetValue(pending.Log, out var position))
@@ -318,6 +321,7 @@ public sealed partial class AuditLogWriter : ILifecycleParticipant<ISiloLifecycl
             var seq = position.Next + 1;
             leases[pending.Log] = (position.Lease, seq);
             rows.Add(pending.Entry, pending.Log.Partition, seq);
+            committed.Add((pending.Log.Partition, seq, pending.Entry));
         }
 
         if (rows.Count == 0)
@@ -332,14 +336,18 @@ public sealed partial class AuditLogWriter : ILifecycleParticipant<ISiloLifecycl
 
         await store.CommitAsync(rows, CancellationToken.None);
 
-        foreach (var (log, (lease, last)) in leases)
+        foreach (var (_, (lease, last)) in leases)
         {
             lease.LastSeq = last;
-            // The committed log's receivers on this silo need not wait for the next read of the heads.
-            heads.Committed(log.Partition, last);
         }
 
         var createdAt = rows.CreatedAt;
+        // The committed log's receivers on this silo take these from memory, without waiting for the heads' next read.
+        foreach (var partition in committed.GroupBy(c => c.Partition))
+        {
+            heads.Committed(new LogSlice(partition.Key, [.. partition.Select(c => c.Seq)], [.. partition.Select(c => c.Entry with { CreatedAt = createdAt })], partition.Max(c => c.Seq)));
+        }
+
         foreach (var pending in work)
         {
             Complete(pending, AppendResult.Stored(pending.Entry with { CreatedAt = createdAt }));

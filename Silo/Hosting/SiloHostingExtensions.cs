@@ -62,6 +62,8 @@ public static class SiloHostingExtensions
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ForwarderSupervisor>());
         services.AddSingleton<CommittedHeads>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<CommittedHeads>());
+        services.AddSingleton<StreamCheckpoints>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<StreamCheckpoints>());
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<PageCursors>();
         services.AddSingleton<LocalPartitions>();

@@ -6,15 +6,16 @@ using Orleans.Streams.Core;
 namespace Argus.Grains.Streaming;
 
 /// <summary>
-/// The live tail's consumer of one partition's stream (an implicit subscription: every partition's
-/// stream has one, wherever its receiver runs). It passes each slice on, one-way, to the nodes
-/// watching (each node fans it out to its own tail clients), so a stream event costs one message
-/// per watching node, not per client, and a slow node never holds up the stream. Placed with the
-/// pulling agent that delivers to it.
+/// The consumer of one partition's stream (an implicit subscription: every partition's stream has
+/// one, wherever its receiver runs), which passes each slice on: one-way to the nodes watching for
+/// their live tails (each node fans it out to its own clients, so a slice costs one message per
+/// watching node, not per client, and a slow node never holds up the stream), and to the
+/// partition's lane of every forwarder. Placed with the pulling agent that delivers to it. Neither
+/// depends on it for completeness (both read what they lack from Postgres); it makes them prompt.
 /// </summary>
 [ImplicitStreamSubscription(LogStreams.Namespace)]
 [PreferLocalPlacement]
-public sealed class LogTailRelayGrain(TimeProvider time) : Grain, ILogTailRelay, IStreamSubscriptionObserver, IAsyncObserver<LogSlice>
+public sealed class LogRelayGrain(TimeProvider time, Forwarding.ForwarderCatalog forwarders) : Grain, ILogTailRelay, IStreamSubscriptionObserver, IAsyncObserver<LogSlice>
 {
     private readonly Dictionary<ILogTailObserver, long> watchers = [];
 
@@ -46,7 +47,9 @@ public sealed class LogTailRelayGrain(TimeProvider time) : Grain, ILogTailRelay,
             observer.OnCommitted(item);
         }
 
-        return Task.CompletedTask;
+        return forwarders.All.Count == 0
+            ? Task.CompletedTask
+            : Task.WhenAll(forwarders.All.Select(f => GrainFactory.GetGrain<Forwarding.IForwarderLane>(Forwarding.ForwarderLaneGrain.KeyOf(f.Name, item.Partition)).OfferAsync(item)));
     }
 
     public Task OnCompletedAsync() => Task.CompletedTask;
