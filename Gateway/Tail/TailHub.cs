@@ -72,16 +72,10 @@ public sealed partial class TailHub(IArgusCluster cluster, IGrainFactory grains,
         CancellationTokenSource? stop;
         lock (gate)
         {
-            stop = watching;
-            watching = null;
+            (stop, watching) = (watching, null);
         }
 
-        if (stop is not null)
-        {
-            await stop.CancelAsync();
-            await watch.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            stop.Dispose();
-        }
+        await StopWatchingAsync(stop);
     }
 
     private async Task DisconnectAsync()
@@ -91,11 +85,15 @@ public sealed partial class TailHub(IArgusCluster cluster, IGrainFactory grains,
         {
             if (--clients == 0)
             {
-                stop = watching;
-                watching = null;
+                (stop, watching) = (watching, null);
             }
         }
 
+        await StopWatchingAsync(stop);
+    }
+
+    private async Task StopWatchingAsync(CancellationTokenSource? stop)
+    {
         if (stop is not null)
         {
             await stop.CancelAsync();

@@ -22,7 +22,6 @@ public sealed partial class ForwarderSupervisor(
     private readonly CancellationTokenSource stopping = new();
     private Dictionary<string, ForwarderProgress> progress = [];
     private Task loop = Task.CompletedTask;
-    private ObservableGauge<long>? lag;
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(ForwarderSupervisor), ServiceLifecycleStage.Active, StartAsync, StopAsync);
@@ -33,7 +32,7 @@ public sealed partial class ForwarderSupervisor(
     {
         if (catalog.All.Count > 0)
         {
-            lag = Meter.CreateObservableGauge("argus.forwarder.lag", Observe, "{entry}", "Committed entries a forwarder has not delivered yet");
+            Meter.CreateObservableGauge("argus.forwarder.lag", Observe, "{entry}", "Committed entries a forwarder has not delivered yet");
             loop = Task.Run(() => RunAsync(stopping.Token), CancellationToken.None);
         }
 
@@ -66,19 +65,7 @@ public sealed partial class ForwarderSupervisor(
                 LogRoundFailed(e.Message);
             }
         }
-        while (await NextAsync(timer, cancellationToken));
-    }
-
-    private static async Task<bool> NextAsync(PeriodicTimer timer, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        while (await Streaming.Ticks.NextAsync(timer, cancellationToken));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Forwarders: keeping the lanes running failed this round: {Reason}")]

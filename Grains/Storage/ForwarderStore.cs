@@ -34,10 +34,6 @@ public sealed class ForwarderStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task SavePositionAsync(string forwarder, int partition, long seq, bool delivered, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit TO OFF"));
         var update = new NpgsqlBatchCommand("""
             UPDATE argus_forwarder_positions SET seq = $3, delivered_at = CASE WHEN $4 THEN now() ELSE delivered_at END
              WHERE forwarder = $1 AND partition_id = $2 AND seq < $3
@@ -46,9 +42,7 @@ public sealed class ForwarderStore(NpgsqlDataSource dataSource)
         update.Parameters.Add(new NpgsqlParameter<int> { TypedValue = partition });
         update.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seq });
         update.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = delivered });
-        batch.BatchCommands.Add(update);
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await UnflushedCommit.ExecuteAsync(dataSource, update, cancellationToken);
     }
 
     /// <summary>Sets a refused batch aside and moves the position past it, in one transaction.</summary>

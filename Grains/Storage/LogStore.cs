@@ -97,10 +97,6 @@ public sealed class LogStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task SaveCheckpointsAsync(string provider, int[] partitions, long[] seqs, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit TO OFF"));
         var update = new NpgsqlBatchCommand("""
             UPDATE argus_stream_checkpoints c SET seq = u.seq, updated_at = now()
               FROM unnest($2::integer[], $3::bigint[]) AS u(partition_id, seq)
@@ -109,9 +105,7 @@ public sealed class LogStore(NpgsqlDataSource dataSource)
         update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = provider });
         update.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = partitions });
         update.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = seqs });
-        batch.BatchCommands.Add(update);
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await UnflushedCommit.ExecuteAsync(dataSource, update, cancellationToken);
     }
 
     /// <summary>Moves the checkpoint forward to <paramref name="seq"/> (never back), durably.</summary>

@@ -95,19 +95,7 @@ public sealed partial class CommittedHeads(LogStore store, LocalPartitions parti
                 failing = true;
             }
         }
-        while (await NextTickAsync(timer, cancellationToken));
-    }
-
-    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        while (await Ticks.NextAsync(timer, cancellationToken));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the partitions' heads failed; the committed log's receivers wait until it works again")]

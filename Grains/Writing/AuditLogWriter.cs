@@ -33,7 +33,7 @@ public sealed partial class AuditLogWriter : ILifecycleParticipant<ISiloLifecycl
     private readonly ILogger<AuditLogWriter> logger;
     private readonly Streaming.CommittedHeads heads;
     private readonly CommitBatch rows = new();
-    private readonly List<(int Partition, long Seq, AuditEntry Entry)> committed = [];
+    private readonly List<(int Partition, long Seq, PendingAppend Pending)> committed = [];
     private readonly CancellationTokenSource stopping = new();
     private Task loop = Task.CompletedTask;
     private int pendingCount;
@@ -321,7 +321,7 @@ public sealed partial class AuditLogWriter : ILifecycleParticipant<ISiloLifecycl
             var seq = position.Next + 1;
             leases[pending.Log] = (position.Lease, seq);
             rows.Add(pending.Entry, pending.Log.Partition, seq);
-            committed.Add((pending.Log.Partition, seq, pending.Entry));
+            committed.Add((pending.Log.Partition, seq, pending));
         }
 
         if (rows.Count == 0)
@@ -341,16 +341,18 @@ public sealed partial class AuditLogWriter : ILifecycleParticipant<ISiloLifecycl
             lease.LastSeq = last;
         }
 
+        // Each stored entry is made once: its writer's answer, and what the committed log's receivers on
+        // this silo take from memory without waiting for the heads' next read.
         var createdAt = rows.CreatedAt;
-        // The committed log's receivers on this silo take these from memory, without waiting for the heads' next read.
         foreach (var partition in committed.GroupBy(c => c.Partition))
         {
-            heads.Committed(new LogSlice(partition.Key, [.. partition.Select(c => c.Seq)], [.. partition.Select(c => c.Entry with { CreatedAt = createdAt })], partition.Max(c => c.Seq)));
-        }
-
-        foreach (var pending in work)
-        {
-            Complete(pending, AppendResult.Stored(pending.Entry with { CreatedAt = createdAt }));
+            var entries = partition.Select(c => c.Pending.Entry with { CreatedAt = createdAt }).ToArray();
+            heads.Committed(new LogSlice(partition.Key, [.. partition.Select(c => c.Seq)], entries, partition.Last().Seq));
+            var i = 0;
+            foreach (var (_, _, pending) in partition)
+            {
+                Complete(pending, AppendResult.Stored(entries[i++]));
+            }
         }
     }
 
