@@ -2,10 +2,10 @@ namespace Argus.Grains.Partitions;
 
 /// <summary>
 /// This silo's right to write one partition: the epoch it took ownership at and the partition's
-/// last committed sequence number. Only the writer moves <see cref="LastSeq"/>; a revoked lease
-/// is never used again (a new ownership makes a new lease).
+/// last committed sequence number and hash. Only the writer moves <see cref="LastSeq"/> and
+/// <see cref="LastHash"/>; a revoked lease is never used again (a new ownership makes a new lease).
 /// </summary>
-public sealed class PartitionLease(int partition, long epoch, long lastSeq)
+public sealed class PartitionLease(int partition, long epoch, long lastSeq, byte[] lastHash)
 {
     private volatile bool revoked;
 
@@ -14,6 +14,9 @@ public sealed class PartitionLease(int partition, long epoch, long lastSeq)
     public long Epoch { get; } = epoch;
 
     public long LastSeq { get; internal set; } = lastSeq;
+
+    /// <summary>The hash of the entry at <see cref="LastSeq"/>: the previous hash of the next entry.</summary>
+    public byte[] LastHash { get; internal set; } = lastHash;
 
     public bool IsRevoked => revoked;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using Argus.Grains.Abstractions;
+using Argus.Grains.Abstractions.Integrity;
 using Argus.Grains.Abstractions.Security;
 using Argus.Grains.Abstractions.Querying;
 using Npgsql;
@@ -17,11 +18,21 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
     /// <summary>SQLSTATE raised by <c>argus_fence</c> when a partition is no longer at the writer's epoch and position.</summary>
     public const string FenceFailedState = "ARF01";
 
-    public const string PrimaryKeyConstraint = "audit_logs_pkey";
+    /// <summary>The constraint a second entry with a stored id fails on (ids are unique across the log's months here).</summary>
+    public const string PrimaryKeyConstraint = "audit_ids_pkey";
 
-    public const string PartitionSeqConstraint = "audit_logs_partition_seq";
+    private const string FindSql =
+        $"SELECT a.* FROM audit_ids i CROSS JOIN LATERAL (SELECT {AuditQuerySql.EntryColumns} FROM audit_logs " +
+        "WHERE occurred_at = i.occurred_at AND id = i.id) a WHERE i.id = ANY($1)";
+
+    private const string FindInTenantSql =
+        $"SELECT a.* FROM audit_ids i CROSS JOIN LATERAL (SELECT {AuditQuerySql.EntryColumns} FROM audit_logs " +
+        "WHERE occurred_at = i.occurred_at AND id = i.id AND tenant_id = $2) a WHERE i.id = ANY($1)";
 
     public NpgsqlDataSource DataSource => dataSource;
+
+    /// <summary>The months of the log this store has seen; <see cref="CommitAsync"/> makes those a batch lacks.</summary>
+    public MonthPartitions Months { get; } = new(dataSource);
 
     /// <summary>
     /// Inserts <paramref name="batch"/> and moves each of its partitions' fences in one statement
@@ -31,9 +42,10 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task CommitAsync(CommitBatch batch, CancellationToken cancellationToken)
     {
+        await Months.EnsureAsync(batch.OccurredAt, cancellationToken);
         await using var command = dataSource.CreateCommand(
             "SELECT argus_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, " +
-            "$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43)");
+            "$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46)");
         var p = command.Parameters;
         p.Add(new NpgsqlParameter<Guid[]> { TypedValue = batch.Ids.ToArray() });
         p.Add(new NpgsqlParameter<Guid?[]> { TypedValue = batch.TraceIds.ToArray() });
@@ -74,19 +86,21 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
         p.Add(new NpgsqlParameter<DateTime> { TypedValue = batch.CreatedAt.UtcDateTime });
         p.Add(new NpgsqlParameter<int[]> { TypedValue = batch.Partitions.ToArray() });
         p.Add(new NpgsqlParameter<long[]> { TypedValue = batch.Seqs.ToArray() });
+        p.Add(new NpgsqlParameter<byte[][]> { TypedValue = batch.PrevHashes.ToArray() });
+        p.Add(new NpgsqlParameter<byte[][]> { TypedValue = batch.Hashes.ToArray() });
         p.Add(new NpgsqlParameter<int[]> { TypedValue = batch.FencePartitions.ToArray() });
         p.Add(new NpgsqlParameter<long[]> { TypedValue = batch.FenceEpochs.ToArray() });
         p.Add(new NpgsqlParameter<long[]> { TypedValue = batch.FenceExpected.ToArray() });
         p.Add(new NpgsqlParameter<long[]> { TypedValue = batch.FenceLast.ToArray() });
+        p.Add(new NpgsqlParameter<byte[][]> { TypedValue = batch.FenceHeads.ToArray() });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>The stored entries among <paramref name="ids"/> (those inside <paramref name="scope"/>).</summary>
     public async Task<Dictionary<Guid, AuditEntry>> FindAsync(IReadOnlyCollection<Guid> ids, AccessScope scope, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(scope.Tenant is null
-            ? $"SELECT {AuditQuerySql.EntryColumns} FROM audit_logs WHERE id = ANY($1)"
-            : $"SELECT {AuditQuerySql.EntryColumns} FROM audit_logs WHERE id = ANY($1) AND tenant_id = $2");
+        // audit_ids says which month holds each id; the entry is then read there on the time index.
+        await using var command = dataSource.CreateCommand(scope.Tenant is null ? FindSql : FindInTenantSql);
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids.ToArray() });
         if (scope.Tenant is { } tenant)
         {
@@ -104,20 +118,24 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
         return found;
     }
 
-    /// <summary>The fencing rows of <paramref name="partitions"/>: partition -> (epoch, last_seq).</summary>
-    public async Task<Dictionary<int, (long Epoch, long LastSeq)>> ReadFencesAsync(IReadOnlyCollection<int> partitions, CancellationToken cancellationToken)
+    /// <summary>The fencing rows of <paramref name="partitions"/>: partition -> (epoch, last_seq, head_hash).</summary>
+    public async Task<Dictionary<int, (long Epoch, long LastSeq, byte[] HeadHash)>> ReadFencesAsync(IReadOnlyCollection<int> partitions, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT partition_id, epoch, last_seq FROM argus_partitions WHERE partition_id = ANY($1)");
+        await using var command = dataSource.CreateCommand("SELECT partition_id, epoch, last_seq, head_hash FROM argus_partitions WHERE partition_id = ANY($1)");
         command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = partitions.ToArray() });
-        var fences = new Dictionary<int, (long, long)>();
+        var fences = new Dictionary<int, (long, long, byte[])>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            fences[reader.GetInt32(0)] = (reader.GetInt64(1), reader.GetInt64(2));
+            fences[reader.GetInt32(0)] = (reader.GetInt64(1), reader.GetInt64(2), HeadHash(reader, 3));
         }
 
         return fences;
     }
+
+    /// <summary>A partition's head hash; a partition with no entry yet chains from the genesis hash.</summary>
+    private static byte[] HeadHash(NpgsqlDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? EntryHash.Genesis.ToArray() : reader.GetFieldValue<byte[]>(ordinal);
 
     /// <summary>
     /// Takes partition <paramref name="partition"/> over for a new activation of its owner: bumps its
@@ -127,7 +145,7 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
     public async Task<Partitions.PartitionLease> TakeOwnershipAsync(int partition, string owner, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "UPDATE argus_partitions SET epoch = epoch + 1, owner = $2, owned_since = now() WHERE partition_id = $1 RETURNING epoch, last_seq");
+            "UPDATE argus_partitions SET epoch = epoch + 1, owner = $2, owned_since = now() WHERE partition_id = $1 RETURNING epoch, last_seq, head_hash");
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = partition });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = owner });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -136,7 +154,7 @@ public sealed class AuditStore(NpgsqlDataSource dataSource)
             throw new InvalidOperationException($"Partition {partition} does not exist.");
         }
 
-        return new Partitions.PartitionLease(partition, reader.GetInt64(0), reader.GetInt64(1));
+        return new Partitions.PartitionLease(partition, reader.GetInt64(0), reader.GetInt64(1), HeadHash(reader, 2));
     }
 
     /// <summary>Partition -> the silo of its current owner's activation (null while none holds it).</summary>

@@ -1,4 +1,5 @@
 using Argus.Grains.Abstractions;
+using Argus.Grains.Abstractions.Integrity;
 
 namespace Argus.Grains.Storage;
 
@@ -46,20 +47,45 @@ public sealed class CommitBatch
     public List<string?> ErrorMessages { get; } = [];
     public List<int> Partitions { get; } = [];
     public List<long> Seqs { get; } = [];
+    public List<byte[]> PrevHashes { get; } = [];
+    public List<byte[]> Hashes { get; } = [];
 
     public List<int> FencePartitions { get; } = [];
     public List<long> FenceEpochs { get; } = [];
     public List<long> FenceExpected { get; } = [];
     public List<long> FenceLast { get; } = [];
+    public List<byte[]> FenceHeads { get; } = [];
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    private readonly EntryHash hasher = new();
+
     public int Count => Ids.Count;
 
-    public void Add(AuditEntry entry, int partition, long seq)
+    /// <summary>
+    /// Adds an entry at (<paramref name="partition"/>, <paramref name="seq"/>) after the entry whose
+    /// hash is <paramref name="previous"/>, and returns its own hash. Set <see cref="CreatedAt"/>
+    /// first: the hash covers it.
+    /// </summary>
+    public byte[] Add(AuditEntry entry, int partition, long seq, byte[] previous)
+    {
+        var hash = hasher.Compute(entry, CreatedAt, partition, seq, previous);
+        Add(entry, partition, seq, previous, hash);
+        return hash;
+    }
+
+    /// <summary>Adds an entry after the batch's last entry of the same partition (or first in its chain when there is none).</summary>
+    public byte[] Add(AuditEntry entry, int partition, long seq)
+    {
+        var at = Partitions.LastIndexOf(partition);
+        return Add(entry, partition, seq, at < 0 ? EntryHash.Genesis.ToArray() : Hashes[at]);
+    }
+
+    private void Add(AuditEntry entry, int partition, long seq, byte[] prevHash, byte[] hash)
     {
         Ids.Add(entry.Id);
         TraceIds.Add(entry.TraceId);
+
         OccurredAt.Add(entry.Timestamp.UtcDateTime);
         EventTypes.Add(entry.EventType);
         EventActions.Add(entry.EventAction?.ToWire());
@@ -96,10 +122,14 @@ public sealed class CommitBatch
         ErrorMessages.Add(entry.ErrorMessage);
         Partitions.Add(partition);
         Seqs.Add(seq);
+        PrevHashes.Add(prevHash);
+        Hashes.Add(hash);
     }
 
-    public void AddFence(int partition, long epoch, long expected, long last)
+    /// <summary>Moves <paramref name="partition"/> from <paramref name="expected"/> to <paramref name="last"/>, its head hash to <paramref name="head"/> (by default the batch's last entry of the partition).</summary>
+    public void AddFence(int partition, long epoch, long expected, long last, byte[]? head = null)
     {
+        FenceHeads.Add(head ?? Hashes[Partitions.LastIndexOf(partition)]);
         FencePartitions.Add(partition);
         FenceEpochs.Add(epoch);
         FenceExpected.Add(expected);
@@ -115,8 +145,8 @@ public sealed class CommitBatch
             Sources, TenantIds, RequestIds, IpAddresses, UserAgents, HttpMethods, HttpPaths, HttpStatuses, LatenciesMs,
             ResourceTypes, PartnerIds, ActorEmails, Roles, Namespaces, EventGroups, SessionIds, CorrelationIds, UserIds, VmIds,
             TaskIds, NodeIps, WorkerIds, ErrorMessages,
-            Partitions, Seqs,
-            FencePartitions, FenceEpochs, FenceExpected, FenceLast,
+            Partitions, Seqs, PrevHashes, Hashes,
+            FencePartitions, FenceEpochs, FenceExpected, FenceLast, FenceHeads,
         })
         {
             list.Clear();

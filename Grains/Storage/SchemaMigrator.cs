@@ -13,9 +13,21 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<
 {
     private const string ResourcePrefix = "Argus.Grains.Storage.Sql.";
 
+    /// <summary>A line <c>--@step NAME</c> in a script runs the code step NAME there, in the script's transaction.</summary>
+    private const string StepMarker = "--@step ";
+
+    /// <summary>What SQL alone cannot do in a migration: computing the hash chains of stored entries.</summary>
+    private static readonly Dictionary<string, Func<NpgsqlConnection, CancellationToken, Task>> Steps = new(StringComparer.Ordinal)
+    {
+        ["copy-with-chains"] = ChainBackfill.CopyWithChainsAsync,
+    };
+
     public static IReadOnlyList<Migration> Migrations { get; } = LoadMigrations();
 
-    public async Task MigrateAsync(CancellationToken cancellationToken)
+    /// <summary>Applies every migration not applied yet (up to <paramref name="upTo"/> when given: tests of an upgrade).</summary>
+    public async Task MigrateAsync(CancellationToken cancellationToken) => await MigrateAsync(int.MaxValue, cancellationToken);
+
+    public async Task MigrateAsync(int upTo, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await ExecuteAsync(connection, $"SELECT pg_advisory_lock({AdvisoryLocks.Space}, {AdvisoryLocks.Migrations})", cancellationToken);
@@ -38,12 +50,23 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<
                 }
             }
 
-            foreach (var migration in Migrations.Where(m => !applied.Contains(m.Version)))
+            foreach (var migration in Migrations.Where(m => !applied.Contains(m.Version) && m.Version <= upTo))
             {
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                // No command timeout: a migration that rewrites or recounts a large log takes as long as it takes.
-                await using (var apply = new NpgsqlCommand(migration.Sql, connection) { CommandTimeout = 0 })
+                foreach (var part in migration.Parts)
                 {
+                    if (part.Step is { } step)
+                    {
+                        await Steps[step](connection, cancellationToken);
+                    }
+
+                    if (string.IsNullOrWhiteSpace(part.Sql))
+                    {
+                        continue;
+                    }
+
+                    // No command timeout: a migration that rewrites or recounts a large log takes as long as it takes.
+                    await using var apply = new NpgsqlCommand(part.Sql, connection) { CommandTimeout = 0 };
                     await apply.ExecuteNonQueryAsync(cancellationToken);
                 }
 
@@ -90,5 +113,31 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied schema migration {Version} ({Name})")]
     private partial void LogApplied(int version, string name);
 
-    public sealed record Migration(int Version, string Name, string Sql);
+    public sealed record Migration(int Version, string Name, string Sql)
+    {
+        /// <summary>The script cut at its step markers: each part's code step (none for the first) runs before its SQL.</summary>
+        public IReadOnlyList<(string? Step, string Sql)> Parts { get; } = Split(Sql);
+
+        private static List<(string? Step, string Sql)> Split(string sql)
+        {
+            var parts = new List<(string?, string)>();
+            string? step = null;
+            var text = new System.Text.StringBuilder();
+            foreach (var line in sql.Split('\n'))
+            {
+                if (line.StartsWith(StepMarker, StringComparison.Ordinal))
+                {
+                    parts.Add((step, text.ToString()));
+                    step = line[StepMarker.Length..].Trim();
+                    text.Clear();
+                    continue;
+                }
+
+                text.Append(line).Append('\n');
+            }
+
+            parts.Add((step, text.ToString()));
+            return parts;
+        }
+    }
 }

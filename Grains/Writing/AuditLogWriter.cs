@@ -231,8 +231,16 @@ public sealed partial class AuditLogWriter : ILifecycleParticipant<ISiloLifecycl
             {
                 step = Step.ResolveDuplicates;
             }
-            catch (PostgresException e) when (e.SqlState == AuditStore.FenceFailedState
-                || (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == AuditStore.PartitionSeqConstraint))
+            catch (PostgresException e) when (MonthPartitions.IsMissingMonth(e))
+            {
+                // A month was dropped (retention) after this silo saw it: made again on the next attempt.
+                store.Months.Forget();
+                if (!await BackOffAsync(work, started, attempt++, e))
+                {
+                    return;
+                }
+            }
+            catch (PostgresException e) when (e.SqlState == AuditStore.FenceFailedState)
             {
                 LogFenceFailed(e.MessageText);
                 step = Step.ResyncFences;
@@ -298,12 +306,12 @@ public sealed partial class AuditLogWriter : ILifecycleParticipant<ISiloLifecycl
     private async Task CommitOnceAsync(List<PendingAppend> work)
     {
         // Entries of a partition that is no longer owned go back to their callers to be re-routed.
-        var leases = new Dictionary<PartitionLog, (PartitionLease Lease, long Next)>();
+        var leases = new Dictionary<PartitionLog, (PartitionLease Lease, long Next, byte[] Head)>();
         foreach (var pending in work)
         {
             if (!leases.ContainsKey(pending.Log) && pending.Log.Lease is { } lease)
             {
-                leases.Add(pending.Log, (lease, lease.LastSeq));
+                leases.Add(pending.Log, (lease, lease.LastSeq, lease.LastHash));
             }
         }
 
@@ -318,9 +326,11 @@ public sealed partial class AuditLogWriter : ILifecycleParticipant<ISiloLifecycl
                 continue;
             }
 
+            // The chain is computed here, under the lease: the fence admits this commit only at the
+            // position (and so after the hash) it was computed from.
             var seq = position.Next + 1;
-            leases[pending.Log] = (position.Lease, seq);
-            rows.Add(pending.Entry, pending.Log.Partition, seq);
+            var hash = rows.Add(pending.Entry, pending.Log.Partition, seq, position.Head);
+            leases[pending.Log] = (position.Lease, seq, hash);
             committed.Add((pending.Log.Partition, seq, pending));
         }
 
@@ -329,16 +339,17 @@ public sealed partial class AuditLogWriter : ILifecycleParticipant<ISiloLifecycl
             return;
         }
 
-        foreach (var (log, (lease, last)) in leases)
+        foreach (var (log, (lease, last, head)) in leases)
         {
-            rows.AddFence(log.Partition, lease.Epoch, lease.LastSeq, last);
+            rows.AddFence(log.Partition, lease.Epoch, lease.LastSeq, last, head);
         }
 
         await store.CommitAsync(rows, CancellationToken.None);
 
-        foreach (var (_, (lease, last)) in leases)
+        foreach (var (_, (lease, last, head)) in leases)
         {
             lease.LastSeq = last;
+            lease.LastHash = head;
         }
 
         // Each stored entry is made once: its writer's answer, and what the committed log's receivers on
@@ -386,7 +397,7 @@ public sealed partial class AuditLogWriter : ILifecycleParticipant<ISiloLifecycl
                 continue;
             }
 
-            var (epoch, lastSeq) = fences[log.Partition];
+            var (epoch, lastSeq, head) = fences[log.Partition];
             if (epoch != lease.Epoch)
             {
                 LogOwnershipLost(log.Partition, lease.Epoch, epoch);
@@ -395,6 +406,7 @@ public sealed partial class AuditLogWriter : ILifecycleParticipant<ISiloLifecycl
             else
             {
                 lease.LastSeq = lastSeq;
+                lease.LastHash = head;
             }
         }
     }

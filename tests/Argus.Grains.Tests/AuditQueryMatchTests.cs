@@ -439,7 +439,7 @@ public sealed class AuditQueryMatchTests(AuditQueryMatchTests.Log log) : IClassF
 
             var fences = await Store.ReadFencesAsync(Enumerable.Range(0, MigratedDatabase.PartitionCount).ToArray(), CancellationToken.None);
             var batch = new CommitBatch { CreatedAt = Rfc3339.TruncateToMicroseconds(DateTimeOffset.UtcNow) };
-            foreach (var (partition, (epoch, lastSeq)) in fences)
+            foreach (var (partition, (epoch, lastSeq, _)) in fences)
             {
                 var entries = Entries.Where((_, i) => i % MigratedDatabase.PartitionCount == partition).ToList();
                 foreach (var (entry, n) in entries.Select((e, n) => (e, n)))

@@ -66,9 +66,9 @@ public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<Que
     {
         var plan = await ExplainAsync(AuditQuerySql.Page(Read(filter) with { After = Middle }));
 
-        var scan = AssertTopK(plan, indexes);
+        var scans = AssertTopK(plan, indexes);
         // The position bounds the index walk itself (an index condition), not a filter on rows already read.
-        Assert.Contains("occurred_at", scan.GetProperty("Index Cond").GetString(), StringComparison.Ordinal);
+        Assert.All(scans, scan => Assert.Contains("occurred_at", scan.GetProperty("Index Cond").GetString(), StringComparison.Ordinal));
     }
 
     [Theory]
@@ -117,10 +117,10 @@ public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<Que
 
         var nodes = Nodes(plan).ToList();
         Assert.DoesNotContain(nodes, n => Type(n) is "Sort" or "Incremental Sort" or "Limit");
-        var scan = Assert.Single(nodes, n => n.TryGetProperty("Index Name", out _));
-        Assert.True(Type(scan) == "Index Only Scan" && (index is null || scan.GetProperty("Index Name").GetString() == index), plan.ToString());
-        Assert.Equal(0, scan.GetProperty("Heap Fetches").GetInt64());
-        Assert.True(scan.GetProperty("Actual Rows").GetDouble() > 0, plan.ToString());
+        var scans = nodes.Where(n => n.TryGetProperty("Index Name", out _)).ToList();
+        Assert.All(scans, scan => Assert.True(Type(scan) == "Index Only Scan" && (index is null || ParentIndex(scan) == index), plan.ToString()));
+        Assert.All(scans, scan => Assert.Equal(0, scan.GetProperty("Heap Fetches").GetInt64()));
+        Assert.True(scans.Sum(scan => scan.GetProperty("Actual Rows").GetDouble()) > 0, plan.ToString());
     }
 
     [Theory]
@@ -133,7 +133,7 @@ public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<Que
 
         var plan = await ExplainAsync(sql, analyze: true);
 
-        Assert.DoesNotContain(Nodes(plan), n => n.TryGetProperty("Relation Name", out var r) && r.GetString() == "audit_logs");
+        Assert.DoesNotContain(Nodes(plan), IsLog);
         await using var connection = new NpgsqlConnection(data.Database.ConnectionString);
         await connection.OpenAsync();
         await using var count = sql.ToCommand(connection);
@@ -151,7 +151,7 @@ public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<Que
     {
         var plan = await ExplainAsync(AuditQuerySql.Count(Read(filter).Filters), analyze: true);
 
-        Assert.DoesNotContain(Nodes(plan), n => Relation(n) == "audit_logs");
+        Assert.DoesNotContain(Nodes(plan), IsLog);
         Assert.Contains(Nodes(plan), n => Relation(n) is "audit_counts_total" or "audit_counts_hourly");
     }
 
@@ -168,7 +168,7 @@ public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<Que
 
         var plan = await ExplainAsync(AuditQuerySql.Count(read.Filters, read.Partitions), analyze: true);
 
-        var entries = Nodes(plan).Where(n => Relation(n) == "audit_logs").ToList();
+        var entries = Nodes(plan).Where(IsLog).ToList();
         Assert.Equal(2, entries.Count);
         Assert.All(entries, n => Assert.True(Type(n) is "Index Scan" or "Index Only Scan" or "Bitmap Heap Scan", plan.ToString()));
         var rowsRead = entries.Sum(n => Rows(n, "Actual Rows") + Rows(n, "Rows Removed by Filter") + Rows(n, "Rows Removed by Index Recheck"));
@@ -208,19 +208,37 @@ public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<Que
         KeysOnly: false,
         Count: false);
 
-    /// <summary>A Limit over a backward scan of one of <paramref name="indexes"/>, with no sort anywhere; returns the scan.</summary>
-    private static JsonElement AssertTopK(JsonElement plan, string[] indexes)
+    /// <summary>
+    /// A Limit over backward scans of one of <paramref name="indexes"/> (one per month of the log,
+    /// appended in time order), with no sort of the matches; returns the scans. Where the planner
+    /// expects the matches to fit in one page (a trace, an address), sorting them is the same top-k
+    /// and is accepted.
+    /// </summary>
+    private List<JsonElement> AssertTopK(JsonElement plan, string[] indexes)
     {
         var nodes = Nodes(plan).ToList();
         Assert.True(Type(plan) == "Limit", plan.ToString());
-        Assert.DoesNotContain(nodes, n => Type(n) is "Sort" or "Incremental Sort");
+        Assert.All(
+            nodes.Where(n => Type(n) is "Sort" or "Incremental Sort"),
+            sort => Assert.True(Rows(sort, "Plan Rows") <= 101, plan.ToString()));
         var scans = nodes.Where(n => Type(n) is "Index Scan" or "Index Only Scan").ToList();
-        var scan = Assert.Single(scans);
-        Assert.True(
-            scan.GetProperty("Scan Direction").GetString() == "Backward" && indexes.Contains(scan.GetProperty("Index Name").GetString()),
-            plan.ToString());
-        return scan;
+        Assert.NotEmpty(scans);
+        var sorted = nodes.Any(n => Type(n) is "Sort" or "Incremental Sort");
+        Assert.All(scans, scan => Assert.True(
+            (sorted || scan.GetProperty("Scan Direction").GetString() == "Backward") && indexes.Contains(ParentIndex(scan)),
+            plan.ToString()));
+        return scans;
     }
+
+    /// <summary>The index of <c>audit_logs</c> a month's index was made from (its own name otherwise).</summary>
+    private string ParentIndex(JsonElement scan)
+    {
+        var name = scan.GetProperty("Index Name").GetString()!;
+        return data.IndexParents.TryGetValue(name, out var parent) ? parent : name;
+    }
+
+    /// <summary>A scan of the log: of <c>audit_logs</c> or one of its months.</summary>
+    private static bool IsLog(JsonElement node) => Relation(node) is { } r && (r == "audit_logs" || r.StartsWith("audit_logs_", StringComparison.Ordinal));
 
     private async Task<JsonElement> ExplainAsync(AuditSql sql, bool analyze = false)
     {
@@ -258,6 +276,9 @@ public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<Que
 
         public TestDatabase Database => database.Database;
 
+        /// <summary>Each month's index -> the index of <c>audit_logs</c> it was made from.</summary>
+        public Dictionary<string, string> IndexParents { get; } = [];
+
         public async Task InitializeAsync()
         {
             await database.InitializeAsync();
@@ -266,6 +287,7 @@ public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<Que
             // flushed, and the test server commits asynchronously by default.
             await Database.ExecuteAsync($"""
                 SET synchronous_commit = on;
+                SELECT argus_ensure_months('2024-01-01', '2024-01-02');
                 INSERT INTO audit_logs (id, trace_id, occurred_at, event_type, event_action, status, actor_type, actor_id,
                                         target_type, target_id, request_metadata, response_metadata, created_at, partition_id, seq,
                                         tenant_id, source, request_id, ip_address, user_agent, http_method, http_path, http_status, latency_ms,
@@ -313,9 +335,23 @@ public sealed class QueryPlanTests(QueryPlanTests.Data data) : IClassFixture<Que
             await Database.ExecuteAsync(
                 "UPDATE argus_partitions p SET last_seq = s.n FROM (SELECT partition_id, count(*) AS n FROM audit_logs GROUP BY partition_id) s " +
                 "WHERE p.partition_id = s.partition_id");
+            await using (var parents = new NpgsqlConnection(Database.ConnectionString))
+            {
+                await parents.OpenAsync();
+                await using var command = new NpgsqlCommand(
+                    "SELECT c.relname, p.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE c.relkind = 'i'",
+                    parents);
+                await using var reader = await command.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                    IndexParents[reader.GetString(0)] = reader.GetString(1);
+                }
+            }
+
             // Vacuumed as autovacuum would leave it: the visibility map lets an index answer a count alone.
             await Database.ExecuteAsync("VACUUM ANALYZE audit_logs, audit_counts_hourly, audit_counts_total");
-            Assert.Equal(0, await Database.ScalarAsync<int>("SELECT relpages - relallvisible FROM pg_class WHERE relname = 'audit_logs'"));
+            Assert.Equal(0L, await Database.ScalarAsync<long>(
+                "SELECT sum(relpages - relallvisible) FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid WHERE i.inhparent = 'audit_logs'::regclass"));
         }
 
         public Task DisposeAsync() => database.DisposeAsync();

@@ -78,7 +78,7 @@ public sealed class StorageTests(MigratedDatabase db) : IClassFixture<MigratedDa
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => MigratedDatabase.Migrator(dataSource).MigrateAsync(CancellationToken.None))));
 
         await AssertOneRowPerMigrationAsync(fresh);
-        Assert.Equal(1L, await fresh.ScalarAsync<long>("SELECT count(*) FROM pg_trigger WHERE tgname = 'audit_logs_append_only'"));
+        Assert.Equal(1L, await fresh.ScalarAsync<long>("SELECT count(*) FROM pg_trigger WHERE tgname = 'audit_logs_append_only' AND tgrelid = 'audit_logs'::regclass"));
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class StorageTests(MigratedDatabase db) : IClassFixture<MigratedDa
         var (epoch, lastSeq) = await FenceAsync(Partition);
 
         var error = await Assert.ThrowsAsync<PostgresException>(() => db.Database.ExecuteAsync(
-            "SELECT argus_fence($1, $2, $3, $4)", new[] { Partition }, new[] { epoch - 1 }, new[] { lastSeq }, new[] { lastSeq + 1 }));
+            "SELECT argus_fence($1, $2, $3, $4, $5)", new[] { Partition }, new[] { epoch - 1 }, new[] { lastSeq }, new[] { lastSeq + 1 }, new[] { new byte[32] }));
 
         Assert.Equal(AuditStore.FenceFailedState, error.SqlState);
         Assert.Equal((epoch, lastSeq), await FenceAsync(Partition));
@@ -102,7 +102,7 @@ public sealed class StorageTests(MigratedDatabase db) : IClassFixture<MigratedDa
         var (epoch, lastSeq) = await FenceAsync(Partition);
 
         var error = await Assert.ThrowsAsync<PostgresException>(() => db.Database.ExecuteAsync(
-            "SELECT argus_fence($1, $2, $3, $4)", new[] { Partition }, new[] { epoch }, new[] { lastSeq - 1 }, new[] { lastSeq }));
+            "SELECT argus_fence($1, $2, $3, $4, $5)", new[] { Partition }, new[] { epoch }, new[] { lastSeq - 1 }, new[] { lastSeq }, new[] { new byte[32] }));
 
         Assert.Equal(AuditStore.FenceFailedState, error.SqlState);
         Assert.Equal((epoch, lastSeq), await FenceAsync(Partition));
@@ -115,7 +115,7 @@ public sealed class StorageTests(MigratedDatabase db) : IClassFixture<MigratedDa
         var (e6, s6) = await FenceAsync(6);
 
         var error = await Assert.ThrowsAsync<PostgresException>(() => db.Database.ExecuteAsync(
-            "SELECT argus_fence($1, $2, $3, $4)", new[] { 5, 6 }, new[] { e5, e6 + 1 }, new[] { s5, s6 }, new[] { s5 + 1, s6 + 1 }));
+            "SELECT argus_fence($1, $2, $3, $4, $5)", new[] { 5, 6 }, new[] { e5, e6 + 1 }, new[] { s5, s6 }, new[] { s5 + 1, s6 + 1 }, new[] { new byte[32], new byte[32] }));
 
         Assert.Equal(AuditStore.FenceFailedState, error.SqlState);
         Assert.Equal((e5, s5), await FenceAsync(5));
@@ -165,45 +165,6 @@ public sealed class StorageTests(MigratedDatabase db) : IClassFixture<MigratedDa
         error = await Assert.ThrowsAsync<PostgresException>(() => db.Store.CommitAsync(retry, CancellationToken.None));
         Assert.Equal(AuditStore.FenceFailedState, error.SqlState);
         await AssertNotStoredAsync(retry);
-    }
-
-    [Fact]
-    public async Task Partition_sequence_cannot_fork()
-    {
-        const int Partition = 7;
-        var first = await StoreOneAsync(Partition);
-        var seq = await db.Database.ScalarAsync<long>("SELECT seq FROM audit_logs WHERE id = $1", first.Id);
-
-        // A second row at the same position, written around the fence.
-        var fork = NewEntry();
-        var error = await Assert.ThrowsAsync<PostgresException>(() => db.Database.ExecuteAsync(
-            "INSERT INTO audit_logs (id, occurred_at, status, actor_type, actor_id, target_type, created_at, partition_id, seq) " +
-            "VALUES ($1, now(), 'SUCCESS', 'SERVICE', $2, 'SERVICE', now(), $3, $4)", fork.Id, fork.ActorId, Partition, seq));
-
-        Assert.Equal(PostgresErrorCodes.UniqueViolation, error.SqlState);
-        Assert.Equal(AuditStore.PartitionSeqConstraint, error.ConstraintName);
-        Assert.Equal(0L, await db.Database.ScalarAsync<long>("SELECT count(*) FROM audit_logs WHERE id = $1", fork.Id));
-    }
-
-    [Fact]
-    public async Task Commit_whose_rows_reuse_a_position_stores_nothing_and_leaves_the_fence()
-    {
-        const int Partition = 7;
-        await StoreOneAsync(Partition);
-        var (epoch, lastSeq) = await FenceAsync(Partition);
-
-        // The fence itself holds (lastSeq -> lastSeq + 2), but the rows claim lastSeq and lastSeq + 1.
-        var batch = new CommitBatch { CreatedAt = Rfc3339.TruncateToMicroseconds(DateTimeOffset.UtcNow) };
-        batch.Add(NewEntry(), Partition, lastSeq);
-        batch.Add(NewEntry(), Partition, lastSeq + 1);
-        batch.AddFence(Partition, epoch, lastSeq, lastSeq + 2);
-
-        var error = await Assert.ThrowsAsync<PostgresException>(() => db.Store.CommitAsync(batch, CancellationToken.None));
-
-        Assert.Equal(PostgresErrorCodes.UniqueViolation, error.SqlState);
-        Assert.Equal(AuditStore.PartitionSeqConstraint, error.ConstraintName);
-        await AssertNotStoredAsync(batch);
-        Assert.Equal((epoch, lastSeq), await FenceAsync(Partition));
     }
 
     [Fact]
@@ -358,8 +319,11 @@ public sealed class StorageTests(MigratedDatabase db) : IClassFixture<MigratedDa
         return entry;
     }
 
-    private async Task<(long Epoch, long LastSeq)> FenceAsync(int partition) =>
-        (await db.Store.ReadFencesAsync([partition], CancellationToken.None))[partition];
+    private async Task<(long Epoch, long LastSeq)> FenceAsync(int partition)
+    {
+        var (epoch, lastSeq, _) = (await db.Store.ReadFencesAsync([partition], CancellationToken.None))[partition];
+        return (epoch, lastSeq);
+    }
 
     private async Task AssertNotStoredAsync(CommitBatch batch) =>
         Assert.Equal(0L, await db.Database.ScalarAsync<long>("SELECT count(*) FROM audit_logs WHERE id = ANY($1)", batch.Ids.ToArray()));
