@@ -44,6 +44,9 @@ public static class ArgusNode
             builder.AddArgusClusterClient(configure: null, entriesValidated: true);
             // The forwarders' admin API reads their progress through the node's small pool (a gateway has no log pool).
             builder.Services.AddSingleton(sp => new Grains.Storage.ForwarderStore(sp.GetRequiredService<AuthSetup.SecurityDataSource>().Value));
+            // The same for checkpoints; a gateway signs one on demand with its own key file, when it is given one.
+            builder.Services.AddSingleton(sp => new Grains.Integrity.CheckpointStore(sp.GetRequiredService<AuthSetup.SecurityDataSource>().Value));
+            builder.Services.AddArgusIntegrity(builder.Configuration);
         }
         else
         {
@@ -77,6 +80,7 @@ public static class ArgusNode
         app.MapCloudEventsApi();
         app.MapAdminKeysApi();
         app.MapAdminForwardersApi();
+        app.MapIntegrityApi();
         app.MapAdminAuditApi();
         app.MapAuditEventsApi();
         app.MapAuditLogListApi();

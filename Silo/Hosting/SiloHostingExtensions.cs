@@ -4,6 +4,7 @@ using Argus.Client.Hosting;
 using Argus.Grains;
 using Argus.Grains.Abstractions;
 using Argus.Grains.Forwarding;
+using Argus.Grains.Integrity;
 using Argus.Grains.Options;
 using Argus.Grains.Partitions;
 using Argus.Grains.Placement;
@@ -33,7 +34,8 @@ public static class SiloHostingExtensions
     /// placed by the partition assignment, tuned failure detection) with the storage, the silo's
     /// group-commit writer and the partition balancer, and <see cref="IArgusCluster"/> as calls to
     /// its grains. Settings: <c>ConnectionStrings:Argus</c>, <c>Argus:Silo</c>, <c>Argus:Cluster</c>,
-    /// <c>Argus:Writer</c>, <c>Argus:Query</c>, <c>Argus:Membership</c>, <c>Argus:Messaging</c>.
+    /// <c>Argus:Writer</c>, <c>Argus:Query</c>, <c>Argus:Membership</c>, <c>Argus:Messaging</c>,
+    /// <c>Argus:Integrity</c>.
     /// </summary>
     public static IHostApplicationBuilder AddArgusSilo(this IHostApplicationBuilder builder)
     {
@@ -73,6 +75,11 @@ public static class SiloHostingExtensions
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SchemaStartup>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<AuditLogWriter>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<PartitionBalancer>());
+        // Signed heads checkpoints every interval.
+        services.AddArgusIntegrity(configuration);
+        services.AddSingleton<CheckpointStore>();
+        services.AddSingleton<CheckpointSchedule>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<CheckpointSchedule>());
         // The node's HTTP API reads every entry by the rules before it appends it, and appends to the
         // partitions owned on this silo straight into their owners' queues.
         services.AddSingleton<IArgusCluster>(sp => new ArgusClusterClient(
