@@ -69,6 +69,6 @@ public sealed partial class CheckpointKey : IHostedService, IDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Checkpoints are signed with key {KeyId} from {File}")]
     private static partial void LogKey(ILogger logger, string keyId, string file);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = IntegrityOptions.Section + ":SigningKeyFile is not set: no checkpoint is signed")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = IntegrityOptions.Section + ":SigningKeyFile is not set: no checkpoint is signed, and retention drops no month")]
     private static partial void LogNoKey(ILogger logger);
 }

@@ -17,4 +17,7 @@ public static class AdvisoryLocks
 
     /// <summary>Held by the transaction that decides whether to add a heads checkpoint, and adds it.</summary>
     public const int Checkpoints = -3;
+
+    /// <summary>Held (per session) by a maintenance run: one silo or command at a time.</summary>
+    public const int Maintenance = -4;
 }
