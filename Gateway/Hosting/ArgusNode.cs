@@ -3,6 +3,7 @@ using Argus.Gateway.Apis;
 using Argus.Gateway.CloudEvents;
 using Argus.Gateway.Facades;
 using Argus.Gateway.Forwarding;
+using Argus.Gateway.Integrity;
 using Argus.Gateway.Tail;
 using Argus.Gateway.Options;
 using Argus.Gateway.SelfAudit;
@@ -80,7 +81,7 @@ public static class ArgusNode
         app.MapCloudEventsApi();
         app.MapAdminKeysApi();
         app.MapAdminForwardersApi();
-        app.MapIntegrityApi();
+        app.MapCheckpointsApi();
         app.MapAdminAuditApi();
         app.MapAuditEventsApi();
         app.MapAuditLogListApi();

@@ -81,7 +81,7 @@ public static class ArgusOpenApi
                     string[] counted = ["since", "until", "startTime", "endTime", "tenantId"];
                     operation.Parameters = QueryParameters().Where(p => counted.Contains(p.Name)).ToList();
                 }
-                else if (method == "GET" && route == Apis.IntegrityApi.Path.TrimStart('/'))
+                else if (method == "GET" && route == Integrity.CheckpointsApi.Path.TrimStart('/'))
                 {
                     operation.Parameters = CheckpointParameters();
                 }
@@ -245,8 +245,8 @@ public static class ArgusOpenApi
             Name = "limit", In = ParameterLocation.Query, Description = "Checkpoints per page",
             Schema = new OpenApiSchema
             {
-                Type = JsonSchemaType.Integer, Minimum = "1", Maximum = Apis.IntegrityApi.MaxLimit.ToString(CultureInfo.InvariantCulture),
-                Default = JsonValue.Create(Apis.IntegrityApi.DefaultLimit),
+                Type = JsonSchemaType.Integer, Minimum = "1", Maximum = Integrity.CheckpointsApi.MaxLimit.ToString(CultureInfo.InvariantCulture),
+                Default = JsonValue.Create(Integrity.CheckpointsApi.DefaultLimit),
             },
         },
         new OpenApiParameter

@@ -545,7 +545,7 @@ public sealed class AuthTests(NodeFixture fixture) : IClassFixture<NodeFixture>
             Assert.DoesNotContain("{", path, StringComparison.Ordinal);
             var request = new HttpRequestMessage(new HttpMethod(Method), path);
             // A replay and making a checkpoint take no body.
-            if (Method == "POST" && !Path.EndsWith("/replay", StringComparison.Ordinal) && Path != CheckpointsApi.Path)
+            if (Method == "POST" && !Path.EndsWith("/replay", StringComparison.Ordinal) && Path != CheckpointCalls.Path)
             {
                 request.Content = Path switch
                 {

@@ -102,13 +102,13 @@ public sealed class GatewayRoleTests
 
         var made = await gateway.Client.MakeCheckpointAsync();
 
-        Assert.Equal(10L, CheckpointsApi.Body(made)["heads"]!.AsArray().Sum(h => (long)h!["seq"]!));
+        Assert.Equal(10L, CheckpointCalls.Body(made)["heads"]!.AsArray().Sum(h => (long)h!["seq"]!));
         var listing = await cluster.Silos[0].Client.ListCheckpointsAsync("kind=heads&limit=1");
         var listed = listing["checkpoints"]!.AsArray().Single()!.AsObject();
         Assert.Equal(made.ToJsonString(), listed.ToJsonString());
         // The gateway signs with the silos' key (one file, as ./argus run gives every process).
-        Assert.True(CheckpointsApi.VerifiesWith(listed, (string)(await gateway.Client.ListCheckpointsAsync())["publicKey"]!));
-        Assert.True(CheckpointsApi.VerifiesWith(listed, (string)listing["publicKey"]!));
+        Assert.True(CheckpointCalls.VerifiesWith(listed, (string)(await gateway.Client.ListCheckpointsAsync())["publicKey"]!));
+        Assert.True(CheckpointCalls.VerifiesWith(listed, (string)listing["publicKey"]!));
     }
 
     [Fact]

@@ -92,8 +92,8 @@ public sealed class RetentionTests
         Assert.Equal(report.Dropped.Select(d => d.CheckpointId), checkpoints.Select(c => (long)c["id"]!));
         foreach (var (checkpoint, (table, runs)) in checkpoints.Zip(new[] { ("audit_logs_y2020m01", january), ("audit_logs_y2020m06", june) }))
         {
-            Assert.True(CheckpointsApi.VerifiesWith(checkpoint, publicKey), $"{table}: the signature does not verify");
-            var body = CheckpointsApi.Body(checkpoint);
+            Assert.True(CheckpointCalls.VerifiesWith(checkpoint, publicKey), $"{table}: the signature does not verify");
+            var body = CheckpointCalls.Body(checkpoint);
             Assert.Equal("retention", (string?)body["kind"]);
             Assert.Equal(table, (string?)body["month"]);
             Assert.Equal("2021-01-15T12:00:00Z", (string?)body["createdAt"]);

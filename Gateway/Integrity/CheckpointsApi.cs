@@ -1,11 +1,12 @@
 using System.Text.Json.Serialization;
+using Argus.Gateway.Apis;
 using Argus.Gateway.Security;
 using Argus.Grains.Abstractions;
 using Argus.Grains.Abstractions.Serialization;
 using Argus.Grains.Integrity;
 using Npgsql;
 
-namespace Argus.Gateway.Apis;
+namespace Argus.Gateway.Integrity;
 
 /// <summary>
 /// <c>/api/integrity/checkpoints</c> (scope <c>audit:admin</c>, cluster-wide, so not for a
@@ -13,7 +14,7 @@ namespace Argus.Gateway.Apis;
 /// its signature, and this process's public key, so an auditor can keep them elsewhere and verify
 /// them offline; and a heads checkpoint made on demand.
 /// </summary>
-public static class IntegrityApi
+public static class CheckpointsApi
 {
     public const string Path = "/api/integrity/checkpoints";
 
@@ -28,7 +29,7 @@ public static class IntegrityApi
 
     private static readonly string[] Kinds = [Checkpoint.HeadsKind, Checkpoint.RetentionKind];
 
-    public static IEndpointRouteBuilder MapIntegrityApi(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapCheckpointsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup(Path).WithTags("Integrity").RequireAuthorization(ArgusScopes.Admin);
         group.MapGet("", ListAsync)
@@ -67,7 +68,7 @@ public static class IntegrityApi
             context,
             StatusCodes.Status200OK,
             new CheckpointListResponse(signer?.Id, signer?.PublicKeyPem, Algorithm, listed, found.Count > page.Limit ? listed[^1].Id : null),
-            IntegrityJsonContext.Web.CheckpointListResponse);
+            CheckpointsJsonContext.Web.CheckpointListResponse);
     }
 
     private static async Task MakeAsync(HttpContext context, HeadsCheckpoints checkpoints)
@@ -84,7 +85,7 @@ public static class IntegrityApi
         }
 
         var made = await ReadAsync(() => checkpoints.MakeAsync(context.RequestAborted));
-        await WriteAsync(context, StatusCodes.Status201Created, CheckpointResponse.Of(made), IntegrityJsonContext.Web.CheckpointResponse);
+        await WriteAsync(context, StatusCodes.Status201Created, CheckpointResponse.Of(made), CheckpointsJsonContext.Web.CheckpointResponse);
     }
 
     /// <summary>Postgres out of reach is a 503 (the exception handler's), as for every other read.</summary>
@@ -128,16 +129,16 @@ public sealed record CheckpointResponse(long Id, string Kind, DateTimeOffset Cre
 /// <summary>A page of checkpoints, newest first; <c>next</c> is the <c>before</c> of the following page (null on the last).</summary>
 public sealed record CheckpointListResponse(string? KeyId, string? PublicKey, string Algorithm, IReadOnlyList<CheckpointResponse> Checkpoints, long? Next);
 
-/// <summary>Source-generated JSON of the integrity API.</summary>
+/// <summary>Source-generated JSON of the checkpoints API.</summary>
 [JsonSerializable(typeof(CheckpointResponse))]
 [JsonSerializable(typeof(CheckpointListResponse))]
-public sealed partial class IntegrityJsonContext : JsonSerializerContext
+public sealed partial class CheckpointsJsonContext : JsonSerializerContext
 {
     /// <summary>
     /// Nulls written (a process without a key says so), and text as it is, as the rest of the API
     /// writes it: a signed body's quotes read <c>\"</c>, not <c>\u0022</c>.
     /// </summary>
-    public static IntegrityJsonContext Web { get; } = new(new System.Text.Json.JsonSerializerOptions
+    public static CheckpointsJsonContext Web { get; } = new(new System.Text.Json.JsonSerializerOptions
     {
         PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,

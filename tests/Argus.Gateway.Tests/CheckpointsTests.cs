@@ -10,7 +10,7 @@ namespace Argus.Gateway.Tests;
 /// published public key; the listing pages by id and kind and refuses bad input naming it; the
 /// endpoints ask for <c>audit:admin</c> and a credential not bound to a tenant.
 /// </summary>
-public sealed class IntegrityTests(NodeFixture fixture) : IClassFixture<NodeFixture>
+public sealed class CheckpointsTests(NodeFixture fixture) : IClassFixture<NodeFixture>
 {
     private ArgusTestNode Node => fixture.Node;
 
@@ -26,7 +26,7 @@ public sealed class IntegrityTests(NodeFixture fixture) : IClassFixture<NodeFixt
 
         Assert.Equal(["body", "createdAt", "id", "keyId", "kind", "signature"], made.Select(p => p.Key).Order(StringComparer.Ordinal));
         Assert.Equal("heads", (string?)made["kind"]);
-        var body = CheckpointsApi.Body(made);
+        var body = CheckpointCalls.Body(made);
         Assert.Equal("argus-checkpoint/1", (string?)body["format"]);
         Assert.Equal((string?)made["createdAt"], (string?)body["createdAt"]);
         var stated = body["heads"]!.AsArray().Select(h => ((int)h!["partition"]!, (long)h["seq"]!, (string)h["hash"]!)).ToList();
@@ -41,14 +41,14 @@ public sealed class IntegrityTests(NodeFixture fixture) : IClassFixture<NodeFixt
         Assert.StartsWith("-----BEGIN PUBLIC KEY-----", publicKey, StringComparison.Ordinal);
         var listed = listing["checkpoints"]!.AsArray().Select(c => c!.AsObject()).Single(c => (long)c["id"]! == (long)made["id"]!);
         Assert.Equal(made.ToJsonString(), listed.ToJsonString());
-        Assert.True(CheckpointsApi.VerifiesWith(listed, publicKey), "the signature does not verify with the published key");
+        Assert.True(CheckpointCalls.VerifiesWith(listed, publicKey), "the signature does not verify with the published key");
         Assert.Equal((string?)listing["keyId"], (string?)listed["keyId"]);
 
         // The check is worth something: the same JSON with one more space no longer verifies.
         var forged = listed.DeepClone().AsObject();
         forged["body"] = ((string)listed["body"]!).Replace("\"heads\":[", "\"heads\": [", StringComparison.Ordinal);
         Assert.NotEqual((string?)listed["body"], (string?)forged["body"]);
-        Assert.False(CheckpointsApi.VerifiesWith(forged, publicKey));
+        Assert.False(CheckpointCalls.VerifiesWith(forged, publicKey));
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public sealed class IntegrityTests(NodeFixture fixture) : IClassFixture<NodeFixt
     [InlineData("after=3", "after")]
     public async Task Bad_listing_input_is_400_naming_the_field(string query, string field)
     {
-        using var response = await Node.Client.GetAsync(CheckpointsApi.Path + "?" + query);
+        using var response = await Node.Client.GetAsync(CheckpointCalls.Path + "?" + query);
 
         await AuditApi.AssertErrorAsync(response, HttpStatusCode.BadRequest, field);
     }
@@ -135,16 +135,16 @@ public sealed class IntegrityTests(NodeFixture fixture) : IClassFixture<NodeFixt
     {
         var document = JsonNode.Parse(await Node.Client.GetStringAsync("/openapi.json"))!;
 
-        var list = document["paths"]![CheckpointsApi.Path]!["get"]!;
+        var list = document["paths"]![CheckpointCalls.Path]!["get"]!;
         var parameters = list["parameters"]!.AsArray().ToDictionary(p => (string)p!["name"]!, p => p!["schema"]!);
         Assert.Equal(["before", "kind", "limit"], parameters.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(["heads", "retention"], parameters["kind"]["enum"]!.AsArray().Select(v => (string)v!));
         Assert.Equal("1000", parameters["limit"]["maximum"]!.ToString());
-        Assert.Contains("201", document["paths"]![CheckpointsApi.Path]!["post"]!["responses"]!.AsObject().Select(r => r.Key));
+        Assert.Contains("201", document["paths"]![CheckpointCalls.Path]!["post"]!["responses"]!.AsObject().Select(r => r.Key));
     }
 
     private static Task<HttpResponseMessage> Send(HttpClient client, bool post) =>
-        post ? client.PostAsync(CheckpointsApi.Path, null) : client.GetAsync(CheckpointsApi.Path);
+        post ? client.PostAsync(CheckpointCalls.Path, null) : client.GetAsync(CheckpointCalls.Path);
 
     private HttpClient ClientWithKey(string key)
     {
@@ -175,7 +175,7 @@ public sealed class IntegrityTests(NodeFixture fixture) : IClassFixture<NodeFixt
 }
 
 /// <summary>Checkpoints on a node of its own settings: without a signing key, and every second.</summary>
-public sealed class IntegritySettingsTests
+public sealed class CheckpointSettingsTests
 {
     [Fact]
     public async Task Without_a_signing_key_making_one_is_503_and_the_listing_names_no_key()
@@ -184,7 +184,7 @@ public sealed class IntegritySettingsTests
         await using var node = await ArgusTestNode.StartAsync(database.ConnectionString, new Dictionary<string, string?> { [TestSigningKey.Setting] = "" });
         await node.Client.CreateAsync(AuditJson.Minimal());
 
-        using var response = await node.Client.PostAsync(CheckpointsApi.Path, null);
+        using var response = await node.Client.PostAsync(CheckpointCalls.Path, null);
 
         var body = await response.ReadObjectAsync();
         Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, body.ToJsonString());
@@ -220,13 +220,13 @@ public sealed class IntegritySettingsTests
             {
                 var listing = await node.Client.ListCheckpointsAsync("kind=heads");
                 found = listing["checkpoints"]!.AsArray().Select(c => c!.AsObject())
-                    .FirstOrDefault(c => CheckpointsApi.Body(c)["heads"]!.AsArray().Any(h => (int)h!["partition"]! == partition && (long)h["seq"]! == 2));
+                    .FirstOrDefault(c => CheckpointCalls.Body(c)["heads"]!.AsArray().Any(h => (int)h!["partition"]! == partition && (long)h["seq"]! == 2));
                 return found is not null;
             },
             "a heads checkpoint naming the partition's second entry",
             TimeSpan.FromSeconds(20));
 
         var publicKey = (string)(await node.Client.ListCheckpointsAsync())["publicKey"]!;
-        Assert.True(CheckpointsApi.VerifiesWith(found!, publicKey));
+        Assert.True(CheckpointCalls.VerifiesWith(found!, publicKey));
     }
 }

@@ -7,7 +7,7 @@ using Xunit;
 namespace Argus.TestInfrastructure;
 
 /// <summary><c>/api/integrity/checkpoints</c> as an auditor uses it: list, make, and check a signature offline with the published key alone.</summary>
-public static class CheckpointsApi
+public static class CheckpointCalls
 {
     public const string Path = "/api/integrity/checkpoints";
 
