@@ -1,9 +1,14 @@
 using Argus.Gateway.Hosting;
 
-// `keys ...` manages API keys in Postgres and exits; anything else runs the node.
+// `keys ...` manages API keys in Postgres and exits, `verify` checks the hash chains there; anything else runs the node.
 if (args.Length > 0 && args[0] == "keys")
 {
     return await KeysCommand.RunAsync(args[1..], Console.Out, Console.Error);
+}
+
+if (args.Length > 0 && args[0] == "verify")
+{
+    return await VerifyCommand.RunAsync(args[1..], Console.Out, Console.Error, showProgress: !Console.IsErrorRedirected);
 }
 
 await ArgusNode.Build(args).RunAsync();

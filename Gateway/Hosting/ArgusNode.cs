@@ -1,5 +1,6 @@
 using Argus.Client;
 using Argus.Gateway.Apis;
+using Argus.Gateway.Integrity;
 using Argus.Gateway.CloudEvents;
 using Argus.Gateway.Facades;
 using Argus.Gateway.Forwarding;
@@ -77,6 +78,7 @@ public static class ArgusNode
         app.MapCloudEventsApi();
         app.MapAdminKeysApi();
         app.MapAdminForwardersApi();
+        app.MapVerifyApi();
         app.MapAdminAuditApi();
         app.MapAuditEventsApi();
         app.MapAuditLogListApi();
