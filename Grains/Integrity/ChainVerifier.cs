@@ -260,7 +260,7 @@ public sealed class ChainVerifier(NpgsqlDataSource dataSource, SigningKey? key)
 
             if (dropped > 0)
             {
-                problems.Add(new ChainProblem(partition, null, ProblemKinds.Missing, $"... and {dropped} more problems"));
+                problems.Add(new ChainProblem(partition, null, "more", $"{dropped} more problems are not listed"));
             }
 
             return new PartitionVerification(partition, entries, firstSeq, lastSeq, headSeq, removed, problems, agreement, context.SignaturesChecked);
