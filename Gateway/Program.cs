@@ -1,7 +1,7 @@
 using Argus.Gateway.Hosting;
 
-// `keys ...` manages API keys in Postgres and exits, `maintenance ...` runs maintenance once and
-// exits; anything else runs the node.
+// `keys ...` manages API keys in Postgres and exits, `verify` checks the hash chains there,
+// `maintenance` runs maintenance once; anything else runs the node.
 if (args.Length > 0 && args[0] == "keys")
 {
     return await KeysCommand.RunAsync(args[1..], Console.Out, Console.Error);
@@ -10,6 +10,11 @@ if (args.Length > 0 && args[0] == "keys")
 if (args.Length > 0 && args[0] == "maintenance")
 {
     return await MaintenanceCommand.RunAsync(args[1..], Console.Out, Console.Error);
+}
+
+if (args.Length > 0 && args[0] == "verify")
+{
+    return await VerifyCommand.RunAsync(args[1..], Console.Out, Console.Error, showProgress: !Console.IsErrorRedirected);
 }
 
 await ArgusNode.Build(args).RunAsync();

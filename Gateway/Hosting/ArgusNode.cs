@@ -82,6 +82,7 @@ public static class ArgusNode
         app.MapAdminKeysApi();
         app.MapAdminForwardersApi();
         app.MapCheckpointsApi();
+        app.MapVerifyApi();
         app.MapAdminAuditApi();
         app.MapAuditEventsApi();
         app.MapAuditLogListApi();

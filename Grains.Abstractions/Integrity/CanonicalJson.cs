@@ -25,66 +25,142 @@ public static class CanonicalJson
     /// <summary>Appends the encoding of the JSON text <paramref name="json"/>.</summary>
     public static void Write(IBufferWriter<byte> output, string json)
     {
-        using var document = JsonDocument.Parse(json);
-        Write(output, document.RootElement);
+        var length = Encoding.UTF8.GetMaxByteCount(json.Length);
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var utf8 = rented.AsSpan(0, Encoding.UTF8.GetBytes(json, rented));
+            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 256 });
+            reader.Read();
+            WriteValue(ref reader, output);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
-    public static void Write(IBufferWriter<byte> output, JsonElement value)
+    /// <summary>Appends the encoding of the value at the reader (which it leaves on the value's last token).</summary>
+    private static void WriteValue(ref Utf8JsonReader reader, IBufferWriter<byte> output)
     {
-        switch (value.ValueKind)
+        switch (reader.TokenType)
         {
-            case JsonValueKind.Null:
+            case JsonTokenType.Null:
                 WriteByte(output, Null);
                 break;
-            case JsonValueKind.False:
+            case JsonTokenType.False:
                 WriteByte(output, False);
                 break;
-            case JsonValueKind.True:
+            case JsonTokenType.True:
                 WriteByte(output, True);
                 break;
-            case JsonValueKind.Number:
+            case JsonTokenType.Number:
                 WriteByte(output, Number);
-                WriteBytes(output, Encoding.ASCII.GetBytes(CanonicalNumber(value.GetRawText())));
+                WriteNumber(output, reader.ValueSpan);
                 break;
-            case JsonValueKind.String:
+            case JsonTokenType.String:
                 WriteByte(output, String);
-                WriteBytes(output, Encoding.UTF8.GetBytes(value.GetString()!));
+                WriteString(ref reader, output);
                 break;
-            case JsonValueKind.Array:
-                WriteByte(output, Array);
-                WriteCount(output, value.GetArrayLength());
-                foreach (var item in value.EnumerateArray())
-                {
-                    Write(output, item);
-                }
-
+            case JsonTokenType.StartArray:
+                WriteArray(ref reader, output);
                 break;
-            case JsonValueKind.Object:
-                WriteObject(output, value);
+            case JsonTokenType.StartObject:
+                WriteObject(ref reader, output);
                 break;
             default:
-                throw new ArgumentException($"not a JSON value: {value.ValueKind}", nameof(value));
+                throw new JsonException($"not a JSON value: {reader.TokenType}");
         }
     }
 
-    private static void WriteObject(IBufferWriter<byte> output, JsonElement value)
+    /// <summary>A string's unescaped UTF-8 bytes after their length (or a member name's, which reads the same way).</summary>
+    private static void WriteString(ref Utf8JsonReader reader, IBufferWriter<byte> output)
     {
-        // Last value of a repeated name wins, then names in UTF-8 byte order (code point order).
-        var members = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        foreach (var property in value.EnumerateObject())
+        if (!reader.ValueIsEscaped)
         {
-            members[property.Name] = property.Value;
+            WriteBytes(output, reader.ValueSpan);
+            return;
         }
 
-        var names = members.Keys.Select(name => (Name: name, Utf8: Encoding.UTF8.GetBytes(name))).ToArray();
-        System.Array.Sort(names, (a, b) => a.Utf8.AsSpan().SequenceCompareTo(b.Utf8));
-        WriteByte(output, Object);
-        WriteCount(output, names.Length);
-        foreach (var (name, utf8) in names)
+        var most = reader.ValueSpan.Length; // unescaping never lengthens
+        var span = output.GetSpan(4 + most);
+        var written = reader.CopyString(span[4..]);
+        BinaryPrimitives.WriteUInt32BigEndian(span, (uint)written);
+        output.Advance(4 + written);
+    }
+
+    private static void WriteArray(ref Utf8JsonReader reader, IBufferWriter<byte> output)
+    {
+        // The count comes first, so the items are encoded aside and counted.
+        var items = new ArrayBufferWriter<byte>();
+        var count = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            WriteBytes(output, utf8);
-            Write(output, members[name]);
+            WriteValue(ref reader, items);
+            count++;
         }
+
+        WriteByte(output, Array);
+        WriteCount(output, count);
+        output.Write(items.WrittenSpan);
+    }
+
+    private static void WriteObject(ref Utf8JsonReader reader, IBufferWriter<byte> output)
+    {
+        // Each member (its name's text, then its value) is encoded aside, then written in name order;
+        // a repeated name keeps its last value, as jsonb does.
+        var scratch = new ArrayBufferWriter<byte>();
+        var members = new List<(int Start, int NameLength, int End)>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var start = scratch.WrittenCount;
+            WriteString(ref reader, scratch);
+            var nameLength = scratch.WrittenCount - start - 4;
+            reader.Read();
+            WriteValue(ref reader, scratch);
+            members.Add((start, nameLength, scratch.WrittenCount));
+        }
+
+        var bytes = scratch.WrittenMemory;
+        ReadOnlySpan<byte> Name(ReadOnlyMemory<byte> all, (int Start, int NameLength, int End) m) => all.Span.Slice(m.Start + 4, m.NameLength);
+        var order = Enumerable.Range(0, members.Count).ToArray();
+        System.Array.Sort(order, (a, b) =>
+        {
+            var byName = Name(bytes, members[a]).SequenceCompareTo(Name(bytes, members[b]));
+            return byName != 0 ? byName : a.CompareTo(b);
+        });
+
+        var kept = new List<int>(order.Length);
+        foreach (var i in order)
+        {
+            if (kept.Count > 0 && Name(bytes, members[kept[^1]]).SequenceEqual(Name(bytes, members[i])))
+            {
+                kept[^1] = i; // the later of two equal names (sorted stably by position)
+            }
+            else
+            {
+                kept.Add(i);
+            }
+        }
+
+        WriteByte(output, Object);
+        WriteCount(output, kept.Count);
+        foreach (var i in kept)
+        {
+            var (start, _, end) = members[i];
+            output.Write(bytes.Span[start..end]);
+        }
+    }
+
+    private static void WriteNumber(IBufferWriter<byte> output, ReadOnlySpan<byte> number)
+    {
+        Span<char> text = number.Length <= 128 ? stackalloc char[number.Length] : new char[number.Length];
+        for (var i = 0; i < number.Length; i++)
+        {
+            text[i] = (char)number[i];
+        }
+
+        WriteBytes(output, Encoding.ASCII.GetBytes(CanonicalNumber(new string(text))));
     }
 
     /// <summary>

@@ -16,7 +16,8 @@ var sourceBuilder = new NpgsqlDataSourceBuilder(builder.Configuration.GetConnect
 sourceBuilder.ConnectionStringBuilder.MaxPoolSize = 64;
 await using var dataSource = sourceBuilder.Build();
 await new SchemaMigrator(dataSource, Microsoft.Extensions.Logging.Abstractions.NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
-await using (var setup = dataSource.CreateCommand("CREATE SEQUENCE IF NOT EXISTS baseline_seq; ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_counts"))
+await using (var setup = dataSource.CreateCommand("CREATE SEQUENCE IF NOT EXISTS baseline_seq; ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_counts; " +
+    "SELECT argus_ensure_months(now() - interval '1 day', now() + interval '1 day')"))
 {
     await setup.ExecuteNonQueryAsync();
 }
