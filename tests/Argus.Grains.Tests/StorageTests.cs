@@ -69,6 +69,31 @@ public sealed class StorageTests(MigratedDatabase db) : IClassFixture<MigratedDa
     }
 
     [Fact]
+    public async Task A_new_month_is_made_while_a_long_read_holds_the_log()
+    {
+        // A verification or a report reading the log for minutes must not hold up the month an
+        // entry needs (nor, behind that, every insert).
+        await using var reader = new NpgsqlConnection(db.Database.ConnectionString);
+        await reader.OpenAsync();
+        await using var reading = await reader.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
+        await using (var read = new NpgsqlCommand("SELECT count(*) FROM audit_logs", reader, reading))
+        {
+            await read.ExecuteScalarAsync();
+        }
+
+        await using var maker = new NpgsqlConnection(db.Database.ConnectionString);
+        await maker.OpenAsync();
+        await using (var timeout = new NpgsqlCommand("SET lock_timeout = '5s'", maker))
+        {
+            await timeout.ExecuteNonQueryAsync();
+        }
+
+        await using var make = new NpgsqlCommand("SELECT argus_ensure_months('1987-03-04', '1987-03-04')", maker);
+        Assert.Equal(1, await make.ExecuteScalarAsync());
+        Assert.Equal(1L, await db.Database.ScalarAsync<long>("SELECT count(*) FROM pg_class WHERE relname = 'audit_logs_y1987m03'"));
+    }
+
+    [Fact]
     public async Task Migrations_started_together_apply_each_script_once()
     {
         await using var fresh = await TestPostgres.CreateDatabaseAsync();

@@ -32,12 +32,23 @@ ALTER TABLE audit_logs
     ADD COLUMN hash      bytea CHECK (octet_length(hash) = 32);
 
 -- Each month is a partition named audit_logs_yYYYYmMM holding [first instant of the month, first
--- instant of the next) in UTC. Creating one takes a lock that queues behind inserts, so months are
--- made ahead of time by maintenance, and by the writer for an entry of a month that has none.
+-- instant of the next) in UTC, made ahead of time by maintenance and by the writer for an entry of
+-- a month that has none. A month is made as a table of its own and then attached: ATTACH takes a
+-- lock on audit_logs that lets inserts and reads go on (CREATE TABLE ... PARTITION OF would wait
+-- for every running query, a long verification say, and hold up every insert behind it).
 -- TRUNCATE is refused per partition (a statement trigger on the parent does not fire for a
 -- partition truncated by name).
 CREATE FUNCTION argus_month_partition(p_month date) RETURNS text LANGUAGE sql IMMUTABLE AS $$
     SELECT 'audit_logs_y' || to_char(p_month, 'YYYY') || 'm' || to_char(p_month, 'MM')
+$$;
+
+-- p_from and p_to are bounds as SQL: a quoted literal, MINVALUE or MAXVALUE.
+CREATE FUNCTION argus_attach_month(p_name text, p_from text, p_to text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('CREATE TABLE %I (LIKE audit_logs INCLUDING CONSTRAINTS)', p_name);
+    EXECUTE format('ALTER TABLE audit_logs ATTACH PARTITION %I FOR VALUES FROM (%s) TO (%s)', p_name, p_from, p_to);
+    EXECUTE format('CREATE TRIGGER audit_logs_no_truncate BEFORE TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION argus_refuse_change()', p_name);
+END
 $$;
 
 CREATE FUNCTION argus_ensure_months(p_from timestamptz, p_to timestamptz) RETURNS integer LANGUAGE plpgsql AS $$
@@ -54,13 +65,11 @@ BEGIN
     PERFORM pg_advisory_xact_lock(1095911253, -2);
     -- The infinities (and nothing else) lie beyond years 1 and 9999, in two partitions of their own.
     IF p_from = '-infinity' AND to_regclass('audit_logs_before') IS NULL THEN
-        CREATE TABLE audit_logs_before PARTITION OF audit_logs FOR VALUES FROM (MINVALUE) TO ('0001-01-01 00:00:00+00');
-        CREATE TRIGGER audit_logs_no_truncate BEFORE TRUNCATE ON audit_logs_before FOR EACH STATEMENT EXECUTE FUNCTION argus_refuse_change();
+        PERFORM argus_attach_month('audit_logs_before', 'MINVALUE', quote_literal('0001-01-01 00:00:00+00'));
         created := created + 1;
     END IF;
     IF p_to = 'infinity' AND to_regclass('audit_logs_after') IS NULL THEN
-        CREATE TABLE audit_logs_after PARTITION OF audit_logs FOR VALUES FROM ('10000-01-01 00:00:00+00') TO (MAXVALUE);
-        CREATE TRIGGER audit_logs_no_truncate BEFORE TRUNCATE ON audit_logs_after FOR EACH STATEMENT EXECUTE FUNCTION argus_refuse_change();
+        PERFORM argus_attach_month('audit_logs_after', quote_literal('10000-01-01 00:00:00+00'), 'MAXVALUE');
         created := created + 1;
     END IF;
     month := date_trunc('month', greatest(p_from, '0001-01-01 00:00:00+00') AT TIME ZONE 'UTC')::date;
@@ -68,9 +77,8 @@ BEGIN
     WHILE month <= last LOOP
         name := argus_month_partition(month);
         IF to_regclass(name) IS NULL THEN
-            EXECUTE format('CREATE TABLE %I PARTITION OF audit_logs FOR VALUES FROM (%L) TO (%L)',
-                           name, month::timestamp AT TIME ZONE 'UTC', (month + interval '1 month')::timestamp AT TIME ZONE 'UTC');
-            EXECUTE format('CREATE TRIGGER audit_logs_no_truncate BEFORE TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION argus_refuse_change()', name);
+            PERFORM argus_attach_month(name, quote_literal(month::timestamp AT TIME ZONE 'UTC'),
+                                       quote_literal((month + interval '1 month')::timestamp AT TIME ZONE 'UTC'));
             created := created + 1;
         END IF;
         month := month + interval '1 month';
