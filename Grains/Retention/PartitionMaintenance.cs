@@ -39,7 +39,7 @@ public sealed partial class PartitionMaintenance(
     AuditStore? store = null)
 {
     /// <summary>The longest a drop waits for a lock; the log's readers and writers queue behind it meanwhile.</summary>
-    public static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(2);
 
     private const string CountColumns = "event_type, event_action, status, actor_type, target_type, resource_type, stripe";
 
