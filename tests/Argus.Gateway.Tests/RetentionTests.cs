@@ -129,6 +129,10 @@ public sealed class RetentionTests
         Assert.Equal(chain[2].Hash, chain[3].PrevHash);
         Assert.Equal(late, (string?)(await (await node.Client.GetAsync($"{AuditApi.Path}/{late}")).ReadObjectAsync())["id"]);
         await AssertCountsAreTheEntriesAsync(node, database, expected: 5);
+
+        // Verification accepts exactly these gaps, the one made of runs from two checkpoints too.
+        await node.Client.MakeCheckpointAsync();
+        await AssertVerifiesAsync(database);
     }
 
     [Fact]
@@ -157,6 +161,46 @@ public sealed class RetentionTests
         report = await Maintenance(node, new DateTimeOffset(2020, 3, 31, 23, 59, 59, TimeSpan.Zero), days: 1).RunAsync(wait: true, CancellationToken.None);
         Assert.Empty(report.Dropped);
         Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM audit_logs_y2020m03"));
+        await AssertCountsAreTheEntriesAsync(node, database, expected: 1);
+        await AssertVerifiesAsync(database);
+    }
+
+    [Fact]
+    public async Task A_drop_held_off_by_a_long_read_changes_nothing_and_the_next_run_makes_it()
+    {
+        await using var database = await TestPostgres.CreateDatabaseAsync();
+        await using var node = await ArgusTestNode.StartAsync(database.ConnectionString);
+        var dropped = await CreateAsync(node, "2020-01-15T00:00:00Z", Guid.NewGuid(), "SUCCESS", "HELD_OFF");
+        await CreateAsync(node, Rfc(DateTimeOffset.UtcNow), Guid.NewGuid(), "SUCCESS", "HELD_OFF");
+        var now = new DateTimeOffset(2021, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+        // A read that lasts (a verification, an export) holds the log while the drop wants it.
+        await using (var reader = new NpgsqlConnection(database.ConnectionString))
+        {
+            await reader.OpenAsync();
+            await using var read = await reader.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
+            await using (var count = new NpgsqlCommand("SELECT count(*) FROM audit_logs", reader, read))
+            {
+                Assert.Equal(2L, (long)(await count.ExecuteScalarAsync())!);
+            }
+
+            var held = await Maintenance(node, now, days: 30).RunAsync(wait: true, CancellationToken.None);
+
+            Assert.True(held.Interrupted);
+            Assert.Empty(held.Dropped);
+            Assert.Equal(["audit_logs_y2020m01"], held.Kept);
+            Assert.Contains("lock", held.Problem, StringComparison.Ordinal);
+        }
+
+        // The whole transaction went back: the month, its id, its counts, no checkpoint.
+        Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM audit_logs_y2020m01"));
+        Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM audit_ids WHERE id = $1", Guid.Parse(dropped)));
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM argus_checkpoints"));
+        await AssertCountsAreTheEntriesAsync(node, database, expected: 2);
+
+        var report = await Maintenance(node, now, days: 30).RunAsync(wait: true, CancellationToken.None);
+        Assert.False(report.Interrupted);
+        Assert.Equal(["audit_logs_y2020m01"], report.Dropped.Select(d => d.Table));
         await AssertCountsAreTheEntriesAsync(node, database, expected: 1);
     }
 
@@ -261,6 +305,16 @@ public sealed class RetentionTests
         Assert.Equal(2, status);
         Assert.Equal("", output);
         Assert.Contains("unknown option '--Argus:Retention:Dayz'", error + output, StringComparison.Ordinal);
+    }
+
+    /// <summary><c>verify</c> finds every chain whole: each gap retention left is vouched for by its signed checkpoints.</summary>
+    private static async Task AssertVerifiesAsync(TestDatabase database)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var status = await VerifyCommand.RunAsync(["--connection", database.ConnectionString, "--key", TestSigningKey.File], output, error, showProgress: false);
+        Assert.True(status == 0, $"verify exited {status}: {output}{error}");
+        Assert.Contains("every chain holds", output.ToString(), StringComparison.Ordinal);
     }
 
     private static PartitionMaintenance Maintenance(ArgusTestNode node, DateTimeOffset now, int days) => new(
