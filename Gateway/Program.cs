@@ -1,9 +1,15 @@
 using Argus.Gateway.Hosting;
 
-// `keys ...` manages API keys in Postgres and exits, `verify` checks the hash chains there; anything else runs the node.
+// `keys ...` manages API keys in Postgres and exits, `verify` checks the hash chains there,
+// `maintenance` runs maintenance once; anything else runs the node.
 if (args.Length > 0 && args[0] == "keys")
 {
     return await KeysCommand.RunAsync(args[1..], Console.Out, Console.Error);
+}
+
+if (args.Length > 0 && args[0] == "maintenance")
+{
+    return await MaintenanceCommand.RunAsync(args[1..], Console.Out, Console.Error);
 }
 
 if (args.Length > 0 && args[0] == "verify")

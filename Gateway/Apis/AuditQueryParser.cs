@@ -128,6 +128,35 @@ internal static class AuditQueryParser
             out value,
             out error);
 
+    /// <summary>
+    /// A page of signed checkpoints: <c>kind</c> (one of <paramref name="kinds"/>, all when absent),
+    /// <c>limit</c> in <c>[1, maxLimit]</c> (<paramref name="defaultLimit"/> when absent) and
+    /// <c>before</c>, a checkpoint id (the previous page's <c>next</c>), and nothing else.
+    /// </summary>
+    public static bool TryParseCheckpointPage(
+        IQueryCollection query, string[] kinds, int defaultLimit, int maxLimit, out (string? Kind, int Limit, long? Before) page, out AuditValidationException error) =>
+        Attempt(
+            () =>
+            {
+                var parameters = new QueryParameters(query);
+                var kind = Single(parameters, "kind");
+                if (kind is not null && !kinds.Contains(kind, StringComparer.Ordinal))
+                {
+                    throw Invalid("kind", $"query parameter 'kind' must be {WireNames.OneOf(kinds)}");
+                }
+
+                var limit = Integer(parameters, "limit", 1, maxLimit) ?? defaultLimit;
+                var before = Single(parameters, "before");
+                long? beforeId = before is null ? null
+                    : long.TryParse(before, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id >= 1 ? id
+                    : throw Invalid("before", "query parameter 'before' must be a checkpoint id (a positive integer), as the previous page's 'next'");
+                parameters.RefuseUnread();
+                return (kind, limit, beforeId);
+            },
+            (null, defaultLimit, null),
+            out page,
+            out error);
+
     /// <summary>For endpoints that take no parameters: any given is refused, naming it.</summary>
     public static bool TryParseNone(IQueryCollection query, out AuditValidationException error) =>
         Attempt(() => new QueryParameters(query).RefuseUnread(), true, out _, out error);

@@ -59,6 +59,8 @@ public sealed record ConfigEnvelope : Envelope
     public required BatchingSettings? Batching { get; init; }
 
     public required RetentionSettings Retention { get; init; }
+
+    public required IntegritySettings Integrity { get; init; }
 }
 
 public sealed record IngestSettings(int MaxBatchSize, int MaxBodyBytes, int MaxBatchBodyBytes, string Acknowledgement, int RetryAfterSeconds);
@@ -67,7 +69,11 @@ public sealed record PartitionSettings(int Count);
 
 public sealed record BatchingSettings(int MaxBatchEntries, int MaxPendingEntries, double CommitTimeoutSeconds, int WritersPerSilo);
 
-public sealed record RetentionSettings(string Policy);
+/// <summary>How long entries are kept and how months are maintained; the numbers are null on a gateway-only process (the silos maintain the log).</summary>
+public sealed record RetentionSettings(string Policy, int? Days, int? MonthsAhead, double? MaintenanceIntervalSeconds);
+
+/// <summary>Signed checkpoints: how often heads are recorded, and the id of this process's signing key (null: it signs nothing).</summary>
+public sealed record IntegritySettings(double CheckpointIntervalSeconds, string? SigningKeyId);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(EventAccepted))]

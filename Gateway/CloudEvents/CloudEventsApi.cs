@@ -5,8 +5,10 @@ using Argus.Gateway.Apis;
 using Argus.Gateway.Options;
 using Argus.Grains.Abstractions;
 using Argus.Grains.Abstractions.Validation;
+using Argus.Grains.Integrity;
 using Argus.Grains.Options;
 using Argus.Grains.Partitions;
+using Argus.Grains.Retention;
 using Microsoft.Extensions.Options;
 
 namespace Argus.Gateway.CloudEvents;
@@ -294,6 +296,8 @@ public static class CloudEventsApi
         // A gateway-only process has no silo: its partitions and batching live in the silos.
         var partitions = services.GetService<LocalPartitions>();
         var writer = partitions is null ? null : services.GetRequiredService<IOptions<WriterOptions>>().Value;
+        var retention = partitions is null ? null : services.GetRequiredService<IOptions<RetentionOptions>>().Value;
+        var integrity = services.GetRequiredService<IOptions<IntegrityOptions>>().Value;
         return TypedResults.Json(
             new ConfigEnvelope
             {
@@ -304,10 +308,20 @@ public static class CloudEventsApi
                 Partitions = partitions is null ? null : new PartitionSettings(partitions.PartitionCount),
                 Batching = writer is null ? null : new BatchingSettings(writer.MaxBatchEntries, writer.MaxPendingEntries,
                     writer.CommitTimeout.TotalSeconds, 1),
-                Retention = new RetentionSettings("append-only: entries are never updated or deleted by Argus; no automatic expiry"),
+                Retention = new RetentionSettings(
+                    RetentionPolicy(retention), retention?.Days, retention?.MonthsAhead, retention?.MaintenanceInterval.TotalSeconds),
+                Integrity = new IntegritySettings(integrity.CheckpointInterval.TotalSeconds, services.GetRequiredService<CheckpointKey>().Key?.Id),
             },
             CloudEventsJsonContext.Web.ConfigEnvelope);
     }
+
+    private static string RetentionPolicy(RetentionOptions? retention) => retention switch
+    {
+        null => "set on the silos",
+        { Days: null } => "append-only: entries are never updated or deleted; kept forever (Argus:Retention:Days is not set)",
+        { Days: var days } => $"append-only: entries are never updated or deleted; maintenance drops each month {days} days after it ends, "
+            + "with a signed retention checkpoint naming what it removed",
+    };
 
     private static string ResponseTime(TimeProvider time) =>
         time.GetUtcNow().UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'", CultureInfo.InvariantCulture);

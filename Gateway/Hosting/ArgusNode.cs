@@ -1,9 +1,9 @@
 using Argus.Client;
 using Argus.Gateway.Apis;
-using Argus.Gateway.Integrity;
 using Argus.Gateway.CloudEvents;
 using Argus.Gateway.Facades;
 using Argus.Gateway.Forwarding;
+using Argus.Gateway.Integrity;
 using Argus.Gateway.Tail;
 using Argus.Gateway.Options;
 using Argus.Gateway.SelfAudit;
@@ -45,6 +45,9 @@ public static class ArgusNode
             builder.AddArgusClusterClient(configure: null, entriesValidated: true);
             // The forwarders' admin API reads their progress through the node's small pool (a gateway has no log pool).
             builder.Services.AddSingleton(sp => new Grains.Storage.ForwarderStore(sp.GetRequiredService<AuthSetup.SecurityDataSource>().Value));
+            // The same for checkpoints; a gateway signs one on demand with its own key file, when it is given one.
+            builder.Services.AddSingleton(sp => new Grains.Integrity.CheckpointStore(sp.GetRequiredService<AuthSetup.SecurityDataSource>().Value));
+            builder.Services.AddArgusIntegrity(builder.Configuration);
         }
         else
         {
@@ -78,6 +81,7 @@ public static class ArgusNode
         app.MapCloudEventsApi();
         app.MapAdminKeysApi();
         app.MapAdminForwardersApi();
+        app.MapCheckpointsApi();
         app.MapVerifyApi();
         app.MapAdminAuditApi();
         app.MapAuditEventsApi();

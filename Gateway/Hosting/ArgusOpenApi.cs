@@ -81,6 +81,10 @@ public static class ArgusOpenApi
                     string[] counted = ["since", "until", "startTime", "endTime", "tenantId"];
                     operation.Parameters = QueryParameters().Where(p => counted.Contains(p.Name)).ToList();
                 }
+                else if (method == "GET" && route == Integrity.CheckpointsApi.Path.TrimStart('/'))
+                {
+                    operation.Parameters = CheckpointParameters();
+                }
                 else if (method == "POST" && route == "v1/auditmanager/events")
                 {
                     operation.RequestBody = Body("application/cloudevents+json", CloudEventSchema());
@@ -227,6 +231,30 @@ public static class ArgusOpenApi
             Maximum = parameter.Maximum?.ToString(CultureInfo.InvariantCulture),
         },
     };
+
+    /// <summary>The page bounds of <c>GET /api/integrity/checkpoints</c> (read by hand, so described here).</summary>
+    private static List<IOpenApiParameter> CheckpointParameters() =>
+    [
+        new OpenApiParameter
+        {
+            Name = "kind", In = ParameterLocation.Query, Description = "Checkpoints of this kind only (both kinds when absent)",
+            Schema = Enum("heads: every partition's head; retention: the entries a dropped month held", ["heads", "retention"]),
+        },
+        new OpenApiParameter
+        {
+            Name = "limit", In = ParameterLocation.Query, Description = "Checkpoints per page",
+            Schema = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Integer, Minimum = "1", Maximum = Integrity.CheckpointsApi.MaxLimit.ToString(CultureInfo.InvariantCulture),
+                Default = JsonValue.Create(Integrity.CheckpointsApi.DefaultLimit),
+            },
+        },
+        new OpenApiParameter
+        {
+            Name = "before", In = ParameterLocation.Query, Description = "Checkpoints with a lower id only: the previous page's 'next'",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "1" },
+        },
+    ];
 
     private static List<IOpenApiParameter> QueryParameters()
     {

@@ -1,3 +1,4 @@
+using Argus.Grains.Storage;
 using Npgsql;
 
 namespace Argus.Grains.Integrity;
@@ -7,11 +8,15 @@ public sealed class CheckpointStore(NpgsqlDataSource dataSource)
 {
     private const string Columns = "id, kind, created_at, body, key_id, signature";
 
+    private const string HeadsSql =
+        "SELECT partition_id, last_seq, head_hash FROM argus_partitions WHERE last_seq > 0 AND head_hash IS NOT NULL ORDER BY partition_id";
+
+    public NpgsqlDataSource DataSource => dataSource;
+
     /// <summary>Every partition's head now: (partition, last_seq, head_hash), partitions with no entry yet left out.</summary>
-    public async Task<List<ChainPosition>> ReadHeadsAsync(CancellationToken cancellationToken)
+    public async Task<List<ChainPosition>> ReadHeadsAsync(CancellationToken cancellationToken, NpgsqlConnection? connection = null)
     {
-        await using var command = dataSource.CreateCommand(
-            "SELECT partition_id, last_seq, head_hash FROM argus_partitions WHERE last_seq > 0 AND head_hash IS NOT NULL ORDER BY partition_id");
+        await using var command = connection is null ? dataSource.CreateCommand(HeadsSql) : new NpgsqlCommand(HeadsSql, connection);
         var heads = new List<ChainPosition>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -22,16 +27,22 @@ public sealed class CheckpointStore(NpgsqlDataSource dataSource)
         return heads;
     }
 
-    /// <summary>Signs <paramref name="body"/> with <paramref name="key"/> and stores it; returns the stored checkpoint.</summary>
-    public async Task<Checkpoint> AddAsync(string kind, string body, SigningKey key, CancellationToken cancellationToken, NpgsqlConnection? connection = null)
+    /// <summary>
+    /// Signs <paramref name="body"/> with <paramref name="key"/> and stores it; returns the stored
+    /// checkpoint. <paramref name="createdAt"/>, the time the body states, is stored as its
+    /// <c>created_at</c> (the database's clock when not given).
+    /// </summary>
+    public async Task<Checkpoint> AddAsync(
+        string kind, string body, SigningKey key, CancellationToken cancellationToken, NpgsqlConnection? connection = null, DateTimeOffset? createdAt = null)
     {
         var signature = key.Sign(System.Text.Encoding.UTF8.GetBytes(body));
-        const string Sql = $"INSERT INTO argus_checkpoints (kind, body, key_id, signature) VALUES ($1, $2, $3, $4) RETURNING {Columns}";
+        const string Sql = $"INSERT INTO argus_checkpoints (kind, body, key_id, signature, created_at) VALUES ($1, $2, $3, $4, coalesce($5, now())) RETURNING {Columns}";
         await using var command = connection is null ? dataSource.CreateCommand(Sql) : new NpgsqlCommand(Sql, connection);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = kind });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = body });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key.Id });
         command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = signature });
+        command.Parameters.Add(new NpgsqlParameter<DateTime?> { TypedValue = createdAt?.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return Read(reader);
@@ -53,6 +64,25 @@ public sealed class CheckpointStore(NpgsqlDataSource dataSource)
         }
 
         return checkpoints;
+    }
+
+    /// <summary>
+    /// Waits for, then holds until <paramref name="connection"/>'s transaction ends, the turn to
+    /// decide on and add a heads checkpoint, so that silos deciding at once decide one after another.
+    /// </summary>
+    public static async Task TakeHeadsTurnAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({AdvisoryLocks.Space}, {AdvisoryLocks.Checkpoints})", connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The newest checkpoint of <paramref name="kind"/>, or null when there is none.</summary>
+    public static async Task<Checkpoint?> NewestAsync(string kind, NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT {Columns} FROM argus_checkpoints WHERE kind = $1 ORDER BY id DESC LIMIT 1", connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = kind });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
     /// <summary>Every retention checkpoint, oldest first (each vouches for entries no longer stored).</summary>

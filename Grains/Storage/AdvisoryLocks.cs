@@ -11,4 +11,13 @@ public static class AdvisoryLocks
 
     /// <summary>Held while schema migrations run. Partition p's ownership lock is (Space, p).</summary>
     public const int Migrations = -1;
+
+    /// <summary>Held by <c>argus_ensure_months</c> while it makes months (014_chains_and_months.sql spells it out).</summary>
+    public const int Months = -2;
+
+    /// <summary>Held by the transaction that decides whether to add a heads checkpoint, and adds it.</summary>
+    public const int Checkpoints = -3;
+
+    /// <summary>Held (per session) by a maintenance run: one silo or command at a time.</summary>
+    public const int Maintenance = -4;
 }

@@ -47,8 +47,10 @@ internal static class AuditQuerySql
         {
             // Unfiltered: every partition's sequence is gap-free from 1 and moves with its rows in one
             // statement (argus_append), so the rows stored are the sum of the partitions' last
-            // positions. Exact, and one row per partition instead of every entry.
-            var all = new StringBuilder("SELECT coalesce(sum(last_seq), 0)::bigint FROM argus_partitions");
+            // positions, less those retention removed (argus_removed, moved in the transaction that
+            // drops them). Exact, and one row per partition instead of every entry.
+            var all = new StringBuilder(
+                "SELECT coalesce(sum(last_seq - coalesce(r.entries, 0)), 0)::bigint FROM argus_partitions LEFT JOIN argus_removed r USING (partition_id)");
             Where(all, parameters, filters, partitions);
             return new AuditSql(all.ToString(), parameters);
         }

@@ -4,9 +4,11 @@ using Argus.Client.Hosting;
 using Argus.Grains;
 using Argus.Grains.Abstractions;
 using Argus.Grains.Forwarding;
+using Argus.Grains.Integrity;
 using Argus.Grains.Options;
 using Argus.Grains.Partitions;
 using Argus.Grains.Placement;
+using Argus.Grains.Retention;
 using Argus.Grains.Storage;
 using Argus.Grains.Streaming;
 using Argus.Grains.Writing;
@@ -33,7 +35,8 @@ public static class SiloHostingExtensions
     /// placed by the partition assignment, tuned failure detection) with the storage, the silo's
     /// group-commit writer and the partition balancer, and <see cref="IArgusCluster"/> as calls to
     /// its grains. Settings: <c>ConnectionStrings:Argus</c>, <c>Argus:Silo</c>, <c>Argus:Cluster</c>,
-    /// <c>Argus:Writer</c>, <c>Argus:Query</c>, <c>Argus:Membership</c>, <c>Argus:Messaging</c>.
+    /// <c>Argus:Writer</c>, <c>Argus:Query</c>, <c>Argus:Membership</c>, <c>Argus:Messaging</c>,
+    /// <c>Argus:Integrity</c>, <c>Argus:Retention</c>.
     /// </summary>
     public static IHostApplicationBuilder AddArgusSilo(this IHostApplicationBuilder builder)
     {
@@ -49,6 +52,7 @@ public static class SiloHostingExtensions
         services.AddValidatedOptions<WriterOptions>(configuration.GetSection(WriterOptions.Section), o => o.Validate());
         services.AddValidatedOptions<QueryOptions>(configuration.GetSection(QueryOptions.Section), o => o.Validate());
         services.AddOptions<StreamOptions>().Bind(configuration.GetSection(StreamOptions.Section));
+        services.AddValidatedOptions<RetentionOptions>(configuration.GetSection(RetentionOptions.Section), o => o.Validate());
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(_ => CreateDataSource(connectionString, silo));
@@ -73,6 +77,14 @@ public static class SiloHostingExtensions
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SchemaStartup>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<AuditLogWriter>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<PartitionBalancer>());
+        // Signed heads checkpoints every interval, and the months' maintenance (made ahead, dropped past retention).
+        services.AddArgusIntegrity(configuration);
+        services.AddSingleton<CheckpointStore>();
+        services.AddSingleton<CheckpointSchedule>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<CheckpointSchedule>());
+        services.AddSingleton<PartitionMaintenance>();
+        services.AddSingleton<MaintenanceSchedule>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<MaintenanceSchedule>());
         // The node's HTTP API reads every entry by the rules before it appends it, and appends to the
         // partitions owned on this silo straight into their owners' queues.
         services.AddSingleton<IArgusCluster>(sp => new ArgusClusterClient(

@@ -100,7 +100,7 @@ public sealed class CloudEventsConfigTests(CloudEventsConfigTests.ConfiguredNode
     private const string Password = "pw-never-shown-7f3a";
 
     [Fact]
-    public async Task Config_reports_the_effective_ingest_partition_batching_and_retention_settings()
+    public async Task Config_reports_the_effective_ingest_partition_batching_retention_and_integrity_settings()
     {
         var before = DateTimeOffset.UtcNow;
 
@@ -110,7 +110,7 @@ public sealed class CloudEventsConfigTests(CloudEventsConfigTests.ConfiguredNode
         Assert.True(response.StatusCode == HttpStatusCode.OK, body.ToJsonString());
         CloudEventsOperationsTests.AssertEnvelope(body, before, DateTimeOffset.UtcNow);
         Assert.Equal(
-            ["batching", "id", "ingest", "partitions", "responsetime", "retention", "version"],
+            ["batching", "id", "ingest", "integrity", "partitions", "responsetime", "retention", "version"],
             body.Select(p => p.Key).Order(StringComparer.Ordinal));
 
         var ingest = body["ingest"]!.AsObject();
@@ -124,7 +124,13 @@ public sealed class CloudEventsConfigTests(CloudEventsConfigTests.ConfiguredNode
         Assert.Equal(500, (int)batching["maxPendingEntries"]!);
         Assert.Equal(5.0, (double)batching["commitTimeoutSeconds"]!);
         var retention = body["retention"]!.AsObject();
-        Assert.NotEmpty(retention);
+        Assert.Equal(400, (int)retention["days"]!);
+        Assert.Equal(2, (int)retention["monthsAhead"]!);
+        Assert.Equal(7200.0, (double)retention["maintenanceIntervalSeconds"]!);
+        Assert.Contains("400 days", (string?)retention["policy"], StringComparison.Ordinal);
+        var integrity = body["integrity"]!.AsObject();
+        Assert.Equal(1800.0, (double)integrity["checkpointIntervalSeconds"]!);
+        Assert.Matches("^[0-9a-f]{64}$", (string?)integrity["signingKeyId"]);
     }
 
     [Fact]
@@ -177,6 +183,10 @@ public sealed class CloudEventsConfigTests(CloudEventsConfigTests.ConfiguredNode
                 ["Argus:Writer:MaxBatchEntries"] = "50",
                 ["Argus:Writer:MaxPendingEntries"] = "500",
                 ["Argus:Writer:CommitTimeout"] = "00:00:05",
+                ["Argus:Retention:Days"] = "400",
+                ["Argus:Retention:MonthsAhead"] = "2",
+                ["Argus:Retention:MaintenanceInterval"] = "02:00:00",
+                ["Argus:Integrity:CheckpointInterval"] = "00:30:00",
             });
         }
 

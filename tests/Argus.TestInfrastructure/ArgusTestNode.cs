@@ -65,6 +65,8 @@ public sealed class ArgusTestNode : IAsyncDisposable
                 ["Argus:Auth:Mode"] = "Required",
                 // Entries Argus writes about itself would change every count a test makes; the tests of them turn it on.
                 ["Argus:SelfAudit:Enabled"] = "false",
+                // Checkpoints are signed, as under ./argus run; the tests of a node without a key set it empty.
+                [TestSigningKey.Setting] = TestSigningKey.File,
             });
             if (settings is not null)
             {
