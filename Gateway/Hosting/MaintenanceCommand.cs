@@ -101,7 +101,9 @@ public static class MaintenanceCommand
 
         foreach (var month in report.Dropped)
         {
-            await output.WriteLineAsync($"dropped {month.Table}: {month.Entries} entries, vouched for by retention checkpoint {month.CheckpointId}");
+            await output.WriteLineAsync(month.CheckpointId is { } id
+                ? $"dropped {month.Table}: {month.Entries} entries, vouched for by retention checkpoint {id}"
+                : $"dropped {month.Table}: empty");
         }
 
         foreach (var month in report.Kept)

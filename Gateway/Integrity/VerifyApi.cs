@@ -11,7 +11,7 @@ namespace Argus.Gateway.Integrity;
 /// <summary>
 /// <c>GET /api/integrity/verify?partition=N</c> (scope <c>audit:admin</c>, cluster-wide, so not for a
 /// tenant-bound credential): the verification <c>argus verify</c> runs, for one partition, read
-/// straight from Postgres through the node's small pool and checked against the signing key's file.
+/// straight from Postgres through the node's small pool and checked against the process's signing key.
 /// </summary>
 public static class VerifyApi
 {
@@ -32,7 +32,7 @@ public static class VerifyApi
         return app;
     }
 
-    private static async Task VerifyAsync(HttpContext context, AuthSetup.SecurityDataSource pool, IConfiguration configuration)
+    private static async Task VerifyAsync(HttpContext context, AuthSetup.SecurityDataSource pool, CheckpointKey key)
     {
         if (context.AccessScope().Tenant is not null)
         {
@@ -40,7 +40,7 @@ public static class VerifyApi
             return;
         }
 
-        var verifier = new ChainVerifier(pool.Value, LoadKey(configuration));
+        var verifier = new ChainVerifier(pool.Value, key.Key);
         try
         {
             var count = await verifier.PartitionCountAsync(context.RequestAborted);
@@ -62,10 +62,6 @@ public static class VerifyApi
             throw new Grains.Abstractions.ArgusUnavailableException("the log cannot be verified now: Postgres is unreachable");
         }
     }
-
-    /// <summary>The signing key's file, when configured and present (its public half is what verification needs).</summary>
-    private static SigningKey? LoadKey(IConfiguration configuration) =>
-        configuration[IntegrityOptions.Section + ":SigningKeyFile"] is { Length: > 0 } file && File.Exists(file) ? SigningKey.Load(file) : null;
 }
 
 public sealed record VerifyProblem(int? Partition, long? Seq, string Kind, string Detail);

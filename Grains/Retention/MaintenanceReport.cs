@@ -15,4 +15,4 @@ public sealed record MaintenanceReport(
 }
 
 /// <summary>A month retention dropped: how many entries it held, and the retention checkpoint that vouches for them.</summary>
-public sealed record DroppedMonth(string Table, long Entries, long CheckpointId, IReadOnlyList<RemovedRun> Runs);
+public sealed record DroppedMonth(string Table, long Entries, long? CheckpointId, IReadOnlyList<RemovedRun> Runs);

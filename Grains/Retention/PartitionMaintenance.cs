@@ -199,11 +199,12 @@ public sealed partial class PartitionMaintenance(
             await count.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var checkpoint = await checkpoints.AddAsync(
+        // An empty month removes nothing: there is nothing to vouch for.
+        var checkpoint = runs.Count == 0 ? null : await checkpoints.AddAsync(
             Checkpoint.RetentionKind, Checkpoint.RetentionBody(now, name, runs), signer, cancellationToken, connection, now);
         await ExecuteAsync(connection, $"DROP TABLE {name}", cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return new DroppedMonth(name, removed.Sum(r => r.Entries), checkpoint.Id, runs);
+        return new DroppedMonth(name, removed.Sum(r => r.Entries), checkpoint?.Id, runs);
     }
 
     /// <summary>The month's entries as runs of consecutive sequence numbers per partition, each with its last entry's hash.</summary>
@@ -321,8 +322,8 @@ public sealed partial class PartitionMaintenance(
     [LoggerMessage(Level = LogLevel.Information, Message = "Maintenance made month {Table}")]
     private partial void LogCreated(string table);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Retention dropped {Table}: {Entries} entries, vouched for by retention checkpoint {CheckpointId}")]
-    private partial void LogDropped(string table, long entries, long checkpointId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention dropped {Table}: {Entries} entries, vouched for by retention checkpoint {CheckpointId} (none for an empty month)")]
+    private partial void LogDropped(string table, long entries, long? checkpointId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Retention keeps {Count} months past retention ({Tables}): " + CheckpointKey.NotConfigured
         + ", and a month dropped without a signed retention checkpoint would break the hash chains' verification")]
