@@ -91,22 +91,40 @@ public static class CanonicalJson
 
     private static void WriteArray(ref Utf8JsonReader reader, IBufferWriter<byte> output)
     {
-        // The count comes first, so the items are encoded aside and counted.
-        var items = new ArrayBufferWriter<byte>();
+        // The count comes first: a copy of the reader counts the items, then they are written as read.
+        var probe = reader;
         var count = 0;
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        while (probe.Read() && probe.TokenType != JsonTokenType.EndArray)
         {
-            WriteValue(ref reader, items);
+            probe.Skip();
             count++;
         }
 
         WriteByte(output, Array);
         WriteCount(output, count);
-        output.Write(items.WrittenSpan);
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            WriteValue(ref reader, output);
+        }
     }
 
     private static void WriteObject(ref Utf8JsonReader reader, IBufferWriter<byte> output)
     {
+        if (CountIfInOrder(reader) is { } count)
+        {
+            // Names already in order, none repeated (small objects mostly are): written as read.
+            WriteByte(output, Object);
+            WriteCount(output, count);
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+            {
+                WriteString(ref reader, output);
+                reader.Read();
+                WriteValue(ref reader, output);
+            }
+
+            return;
+        }
+
         // Each member (its name's text, then its value) is encoded aside, then written in name order;
         // a repeated name keeps its last value, as jsonb does.
         var scratch = new ArrayBufferWriter<byte>();
@@ -152,15 +170,57 @@ public static class CanonicalJson
         }
     }
 
-    private static void WriteNumber(IBufferWriter<byte> output, ReadOnlySpan<byte> number)
+    /// <summary>
+    /// The number of members of the object at the reader when their names (unescaped as written)
+    /// ascend strictly in UTF-8 byte order; null otherwise (escaped names included).
+    /// </summary>
+    private static int? CountIfInOrder(Utf8JsonReader probe)
     {
-        Span<char> text = number.Length <= 128 ? stackalloc char[number.Length] : new char[number.Length];
-        for (var i = 0; i < number.Length; i++)
+        var count = 0;
+        ReadOnlySpan<byte> previous = default;
+        while (probe.Read() && probe.TokenType != JsonTokenType.EndObject)
         {
-            text[i] = (char)number[i];
+            if (probe.ValueIsEscaped || probe.HasValueSequence || (count > 0 && previous.SequenceCompareTo(probe.ValueSpan) >= 0))
+            {
+                return null;
+            }
+
+            previous = probe.ValueSpan;
+            count++;
+            probe.Read();
+            probe.Skip();
         }
 
-        WriteBytes(output, Encoding.ASCII.GetBytes(CanonicalNumber(new string(text))));
+        return count;
+    }
+
+    private static void WriteNumber(IBufferWriter<byte> output, ReadOnlySpan<byte> number)
+    {
+        // Plain integers (most numbers in metadata) are spelled here; the rest go through the text form.
+        if (number.Length <= 20 && number.IndexOfAnyExcept("-0123456789"u8) < 0 && (number.Length == 1 || number[number[0] == '-' ? 1 : 0] != '0'))
+        {
+            var digits = number.TrimEnd((byte)'0');
+            if (digits.Length == 0 || digits.SequenceEqual("-"u8))
+            {
+                WriteBytes(output, "0"u8);
+                return;
+            }
+
+            Span<byte> text = stackalloc byte[32];
+            digits.CopyTo(text);
+            text[digits.Length] = (byte)'e';
+            (number.Length - digits.Length).TryFormat(text[(digits.Length + 1)..], out var written, default, System.Globalization.CultureInfo.InvariantCulture);
+            WriteBytes(output, text[..(digits.Length + 1 + written)]);
+            return;
+        }
+
+        Span<char> chars = number.Length <= 128 ? stackalloc char[number.Length] : new char[number.Length];
+        for (var i = 0; i < number.Length; i++)
+        {
+            chars[i] = (char)number[i];
+        }
+
+        WriteBytes(output, Encoding.ASCII.GetBytes(CanonicalNumber(new string(chars))));
     }
 
     /// <summary>

@@ -154,6 +154,31 @@ public sealed class EntryHashTests
     }
 
     [Theory]
+    [InlineData("""{"a": 1, "b": [10, 20.0, -0]}""", """{"b": [1e1, 2E+1, 0.0], "a": 1.00}""")]
+    [InlineData("""{"a": 1, "a": 2}""", """{"a": 2}""")]
+    [InlineData("""{"\u0062": {"y": [], "x": {}}, "a": "\u00e9"}""", """{"a": "é", "b": {"x": {}, "y": []}}""")]
+    [InlineData("""[{"b": 1, "a": 2}, 120, "s"]""", """[{"a": 2, "b": 1}, 1.2e2, "\u0073"]""")]
+    public void Json_values_equal_in_value_encode_alike(string one, string other) =>
+        Assert.Equal(Canonical(one), Canonical(other));
+
+    [Theory]
+    [InlineData("""{"a": 1}""", """{"a": 2}""")]
+    [InlineData("""{"a": 1}""", """{"b": 1}""")]
+    [InlineData("""{"a": [1, 2]}""", """{"a": [2, 1]}""")]
+    [InlineData("""{"a": "1"}""", """{"a": 1}""")]
+    [InlineData("""{"a": null}""", """{}""")]
+    [InlineData("""{"a": 100}""", """{"a": 10}""")]
+    public void Json_values_that_differ_encode_differently(string one, string other) =>
+        Assert.NotEqual(Canonical(one), Canonical(other));
+
+    private static string Canonical(string json)
+    {
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        CanonicalJson.Write(output, json);
+        return Convert.ToHexString(output.WrittenSpan);
+    }
+
+    [Theory]
     [InlineData("0", "0")]
     [InlineData("-0.000", "0")]
     [InlineData("0e5", "0")]
