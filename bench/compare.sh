@@ -4,13 +4,16 @@
 # settings), each round a fresh database per side, under the same wrk load as ./argus bench.
 # Turns alternate so that machine noise falls on both; prints each round and the means.
 #
-#   bench/compare.sh REV [--rounds 5] [--connections 64] [--duration 20] [--warmup 10]
+#   bench/compare.sh REV [--rounds 5] [--connections 64] [--duration 20] [--warmup 30]
+#
+# The warm-up is long for the reason bench/ingest.sh gives: a fresh process spends its first 10-20 s
+# here compiling and tiering up, at 3-4 times its settled CPU per entry.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 [ $# -ge 1 ] || { echo "usage: bench/compare.sh REV [--rounds N] [--connections N] [--duration S] [--warmup S]" >&2; exit 2; }
 REV="$1"; shift
-ROUNDS=5 CONNECTIONS=64 DURATION=20 WARMUP=10
+ROUNDS=5 CONNECTIONS=64 DURATION=20 WARMUP=30
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) ROUNDS="$2"; shift 2 ;;

@@ -4,11 +4,15 @@
 # fsync and synchronous_commit on), are driven by the same wrk load, one after the other,
 # and every acknowledgement is checked against the rows stored afterwards.
 #
-#   ./argus bench [--connections 64] [--duration 20] [--warmup 5]
+#   ./argus bench [--connections 64] [--duration 20] [--warmup 30]
+#
+# The warm-up is long because a fresh process on 2 cores under this load spends its first 10-20 s
+# compiling and tiering up at 3-4 times its settled CPU per entry (measured for both Argus and
+# older builds of it); a shorter warm-up measures the JIT as much as Argus.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CONNECTIONS=64 DURATION=20 WARMUP=10
+CONNECTIONS=64 DURATION=20 WARMUP=30
 while [ $# -gt 0 ]; do
   case "$1" in
     --connections) CONNECTIONS="$2"; shift 2 ;;
