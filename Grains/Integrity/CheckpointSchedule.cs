@@ -22,8 +22,7 @@ public sealed partial class CheckpointSchedule(
     private static readonly TimeSpan RetryWait = TimeSpan.FromMinutes(1);
 
     private TaskCompletionSource<TimeSpan> parked = NewSignal();
-    private CancellationTokenSource? stopping;
-    private Task loop = Task.CompletedTask;
+    private readonly Streaming.BackgroundLoop loop = new();
 
     /// <summary>Completes, with how long it will sleep, when the loop next goes to sleep: a barrier for tests.</summary>
     internal Task<TimeSpan> NextSleep => Volatile.Read(ref parked).Task;
@@ -35,23 +34,13 @@ public sealed partial class CheckpointSchedule(
     {
         if (checkpoints.CanSign)
         {
-            stopping = new CancellationTokenSource();
-            loop = Task.Run(() => RunAsync(stopping.Token), CancellationToken.None);
+            loop.Start(RunAsync);
         }
 
         return Task.CompletedTask;
     }
 
-    internal async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (stopping is not null)
-        {
-            await stopping.CancelAsync();
-            await loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            stopping.Dispose();
-            stopping = null;
-        }
-    }
+    internal Task StopAsync(CancellationToken cancellationToken) => loop.StopAsync(cancellationToken);
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {

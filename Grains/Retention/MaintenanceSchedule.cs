@@ -15,29 +15,18 @@ public sealed partial class MaintenanceSchedule(
 {
     private static readonly TimeSpan RetryWait = TimeSpan.FromMinutes(1);
 
-    private CancellationTokenSource? stopping;
-    private Task loop = Task.CompletedTask;
+    private readonly Streaming.BackgroundLoop loop = new();
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(MaintenanceSchedule), ServiceLifecycleStage.Active, StartAsync, StopAsync);
 
     private Task StartAsync(CancellationToken cancellationToken)
     {
-        stopping = new CancellationTokenSource();
-        loop = Task.Run(() => RunAsync(stopping.Token), CancellationToken.None);
+        loop.Start(RunAsync);
         return Task.CompletedTask;
     }
 
-    private async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (stopping is not null)
-        {
-            await stopping.CancelAsync();
-            await loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            stopping.Dispose();
-            stopping = null;
-        }
-    }
+    private Task StopAsync(CancellationToken cancellationToken) => loop.StopAsync(cancellationToken);
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {

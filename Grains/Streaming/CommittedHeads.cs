@@ -19,8 +19,7 @@ public sealed partial class CommittedHeads(LogStore store, LocalPartitions parti
     : ILifecycleParticipant<ISiloLifecycle>
 {
     private RecentLog[] heads = [];
-    private CancellationTokenSource? stopping;
-    private Task loop = Task.CompletedTask;
+    private readonly BackgroundLoop loop = new();
 
     /// <summary>The highest committed sequence number known for the partition (0 before anything is known).</summary>
     public long Head(int partition)
@@ -52,21 +51,11 @@ public sealed partial class CommittedHeads(LogStore store, LocalPartitions parti
     private Task StartAsync(CancellationToken cancellationToken)
     {
         Volatile.Write(ref heads, [.. Enumerable.Range(0, partitions.PartitionCount).Select(_ => new RecentLog(options.Value.RecentEntries))]);
-        stopping = new CancellationTokenSource();
-        loop = Task.Run(() => PollAsync(stopping.Token), CancellationToken.None);
+        loop.Start(PollAsync);
         return Task.CompletedTask;
     }
 
-    private async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (stopping is null)
-        {
-            return;
-        }
-
-        await stopping.CancelAsync();
-        await loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-    }
+    private Task StopAsync(CancellationToken cancellationToken) => loop.StopAsync(cancellationToken);
 
     private async Task PollAsync(CancellationToken cancellationToken)
     {

@@ -16,8 +16,7 @@ public sealed partial class StreamCheckpoints(LogStore store, IOptions<StreamOpt
 {
     private readonly ConcurrentDictionary<(string Provider, int Partition), long> delivered = new();
     private readonly ConcurrentDictionary<(string Provider, int Partition), long> saved = new();
-    private CancellationTokenSource? stopping;
-    private Task loop = Task.CompletedTask;
+    private readonly BackgroundLoop loop = new();
 
     public void Report(string provider, int partition, long seq) =>
         delivered.AddOrUpdate((provider, partition), seq, (_, known) => Math.Max(known, seq));
@@ -37,17 +36,14 @@ public sealed partial class StreamCheckpoints(LogStore store, IOptions<StreamOpt
 
     private Task StartAsync(CancellationToken cancellationToken)
     {
-        stopping = new CancellationTokenSource();
-        loop = Task.Run(() => RunAsync(stopping.Token), CancellationToken.None);
+        loop.Start(RunAsync);
         return Task.CompletedTask;
     }
 
     private async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (stopping is not null)
+        if (await loop.StopAsync(cancellationToken))
         {
-            await stopping.CancelAsync();
-            await loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await SaveAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
