@@ -3,6 +3,7 @@ using Argus.Gateway.Apis;
 using Argus.Gateway.CloudEvents;
 using Argus.Gateway.Facades;
 using Argus.Gateway.Forwarding;
+using Argus.Gateway.Health;
 using Argus.Gateway.Integrity;
 using Argus.Gateway.Tail;
 using Argus.Gateway.Options;
@@ -59,6 +60,7 @@ public static class ArgusNode
         builder.AddArgusAuth();
         builder.AddArgusSelfAudit();
         builder.Services.AddArgusOpenApi();
+        builder.Services.AddArgusProbes(role);
 
         var app = builder.Build();
         app.UseExceptionHandler(errors => errors.Run(context =>
@@ -78,6 +80,7 @@ public static class ArgusNode
         app.MapTracesApi();
         app.MapTailApi();
         app.MapOperationsApi();
+        app.MapArgusProbes();
         app.MapCloudEventsApi();
         app.MapAdminKeysApi();
         app.MapAdminForwardersApi();
