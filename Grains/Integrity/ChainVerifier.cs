@@ -77,19 +77,7 @@ public sealed class ChainVerifier(NpgsqlDataSource dataSource, SigningKey? key)
     private async Task<Context> LoadContextAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         var context = new Context { SignaturesChecked = key is not null };
-        var checkpoints = new List<Checkpoint>();
-        await using (var command = new NpgsqlCommand(
-            "SELECT id, kind, created_at, body, key_id, signature FROM argus_checkpoints ORDER BY id", connection, transaction))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                checkpoints.Add(new Checkpoint(
-                    reader.GetInt64(0), reader.GetString(1), new DateTimeOffset(reader.GetFieldValue<DateTime>(2), TimeSpan.Zero),
-                    reader.GetString(3), reader.GetString(4), reader.GetFieldValue<byte[]>(5)));
-            }
-        }
-
+        var checkpoints = await CheckpointStore.AllAsync(connection, transaction, cancellationToken);
         foreach (var checkpoint in checkpoints)
         {
             if (key is not null && !checkpoint.IsSignedBy(key))

@@ -85,10 +85,10 @@ public sealed class CheckpointStore(NpgsqlDataSource dataSource)
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
-    /// <summary>Every retention checkpoint, oldest first (each vouches for entries no longer stored).</summary>
-    public async Task<List<Checkpoint>> RetentionAsync(CancellationToken cancellationToken)
+    /// <summary>Every checkpoint, oldest first, read in the caller's transaction (a verification's snapshot).</summary>
+    public static async Task<List<Checkpoint>> AllAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM argus_checkpoints WHERE kind = 'retention' ORDER BY id");
+        await using var command = new NpgsqlCommand($"SELECT {Columns} FROM argus_checkpoints ORDER BY id", connection, transaction);
         var checkpoints = new List<Checkpoint>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
