@@ -56,7 +56,9 @@ public static class ArgusClientServiceCollectionExtensions
         builder.AddArgusClusterClient(configure, entriesValidated: false);
 
     /// <param name="entriesValidated">True for the HTTP API, which reads entries by the same rules before it appends them.</param>
-    internal static IHostApplicationBuilder AddArgusClusterClient(this IHostApplicationBuilder builder, Action<ArgusClusterOptions>? configure, bool entriesValidated)
+    /// <param name="orleans">More of the Orleans client's configuration (the host's dashboard).</param>
+    internal static IHostApplicationBuilder AddArgusClusterClient(
+        this IHostApplicationBuilder builder, Action<ArgusClusterOptions>? configure, bool entriesValidated, Action<IClientBuilder>? orleans = null)
     {
         var connectionString = RequiredConnectionString(builder.Configuration);
         var section = builder.Configuration.GetSection(ArgusClusterOptions.Section);
@@ -79,6 +81,10 @@ public static class ArgusClientServiceCollectionExtensions
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = ClientTimeouts.GatewayListRefreshPeriod);
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = ClientTimeouts.ResponseTimeout);
             client.UseConnectionRetryFilter(new ConnectionRetry(cluster.ConnectTimeout));
+
+            // The caller's trace (Activity.Current) travels with each grain call, so a silo's spans join it.
+            client.AddActivityPropagation();
+            orleans?.Invoke(client);
         });
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IArgusCluster>(sp => new ArgusClusterClient(

@@ -1,5 +1,6 @@
 using Argus.Gateway.Options;
 using Argus.Gateway.Security;
+using Argus.Gateway.Telemetry;
 using Argus.Grains.Abstractions;
 using Argus.Grains.Abstractions.Serialization;
 using Argus.Grains.Abstractions.Validation;
@@ -57,6 +58,7 @@ public static class AuditLogsApi
         var settings = options.Value;
         if (!IsJson(context.Request.ContentType))
         {
+            Rejections.Count(context, Rejections.Invalid);
             await ApiResponses.ErrorAsync(context, StatusCodes.Status415UnsupportedMediaType,
                 "Validation error: Content-Type must be application/json", "Content-Type");
             return;
@@ -64,6 +66,7 @@ public static class AuditLogsApi
 
         if (!TryGetIdempotencyKey(context.Request, out var idempotencyKey, out var keyError))
         {
+            Rejections.Count(context, Rejections.Invalid);
             await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, keyError, IdempotencyKeyHeader);
             return;
         }
@@ -84,6 +87,7 @@ public static class AuditLogsApi
 
         if (!withinLimit)
         {
+            Rejections.Count(context, Rejections.TooLarge);
             await ApiResponses.ErrorAsync(context, StatusCodes.Status413PayloadTooLarge,
                 $"Validation error: request body exceeds {settings.MaxBodyBytes} bytes", "body");
             return;
@@ -91,6 +95,7 @@ public static class AuditLogsApi
 
         if (invalid is not null || parsed is null)
         {
+            Rejections.Count(context, Rejections.Invalid);
             await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, invalid!.Message, invalid.Field);
             return;
         }
@@ -98,6 +103,7 @@ public static class AuditLogsApi
         var scope = context.AccessScope();
         if (!TenantBinding.TryBind(parsed, scope, out var bound, out var refusal))
         {
+            Rejections.Count(context, Rejections.Forbidden);
             await ApiResponses.ErrorAsync(context, StatusCodes.Status403Forbidden, refusal, "tenantId");
             return;
         }
@@ -111,6 +117,7 @@ public static class AuditLogsApi
         };
 
         var result = await cluster.AppendAsync(entry, context.RequestAborted);
+        Rejections.CountOutcome(context, result.Status);
         switch (result.Status)
         {
             case AppendStatus.Stored:

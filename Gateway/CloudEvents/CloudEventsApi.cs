@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Argus.Gateway.Apis;
 using Argus.Gateway.Options;
+using Argus.Gateway.Telemetry;
 using Argus.Grains.Abstractions;
 using Argus.Grains.Abstractions.Validation;
 using Argus.Grains.Integrity;
@@ -66,6 +67,7 @@ public static class CloudEventsApi
         var binary = request.Headers.ContainsKey(BinaryModeHeader);
         if (!binary && !CloudEventMapper.IsJson(request.ContentType))
         {
+            Rejections.Count(context, Rejections.Invalid);
             await ApiResponses.ErrorAsync(context, StatusCodes.Status415UnsupportedMediaType,
                 "Validation error: Content-Type must be application/cloudevents+json or application/json (structured mode), or send ce-* headers (binary mode)", "Content-Type");
             return;
@@ -74,6 +76,7 @@ public static class CloudEventsApi
         var (withinLimit, body) = await RequestBody.ReadAsync(request, settings.MaxBodyBytes, b => BuffersExtensions.ToArray(b));
         if (!withinLimit)
         {
+            Rejections.Count(context, Rejections.TooLarge);
             await ApiResponses.ErrorAsync(context, StatusCodes.Status413PayloadTooLarge,
                 $"Validation error: request body exceeds {settings.MaxBodyBytes} bytes", "body");
             return;
@@ -89,11 +92,12 @@ public static class CloudEventsApi
         }
         catch (AuditValidationException e)
         {
+            Rejections.Count(context, Rejections.Invalid);
             await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, e.Message, e.Field);
             return;
         }
 
-        var (status, outcome) = await AppendAsync(cluster, mapped, Security.ArgusClaims.AccessScope(context), time, context.RequestAborted);
+        var (status, outcome) = await AppendAsync(context, cluster, mapped, Security.ArgusClaims.AccessScope(context), time);
         if (status == StatusCodes.Status202Accepted)
         {
             context.Response.Headers.Location = "/api/audit-logs/" + outcome.EntryId;
@@ -114,6 +118,7 @@ public static class CloudEventsApi
         var request = context.Request;
         if (!CloudEventMapper.IsJson(request.ContentType))
         {
+            Rejections.Count(context, Rejections.Invalid);
             await ApiResponses.ErrorAsync(context, StatusCodes.Status415UnsupportedMediaType,
                 "Validation error: Content-Type must be application/cloudevents-batch+json or application/json", "Content-Type");
             return;
@@ -122,6 +127,7 @@ public static class CloudEventsApi
         var (withinLimit, body) = await RequestBody.ReadAsync(request, settings.MaxBatchBodyBytes, b => BuffersExtensions.ToArray(b));
         if (!withinLimit)
         {
+            Rejections.Count(context, Rejections.TooLarge);
             await ApiResponses.ErrorAsync(context, StatusCodes.Status413PayloadTooLarge,
                 $"Validation error: request body exceeds {settings.MaxBatchBodyBytes} bytes", "body");
             return;
@@ -134,6 +140,7 @@ public static class CloudEventsApi
         }
         catch (JsonException e)
         {
+            Rejections.Count(context, Rejections.Invalid);
             await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest,
                 $"Validation error: request body is malformed JSON at line {(e.LineNumber ?? 0) + 1}", "body");
             return;
@@ -146,6 +153,7 @@ public static class CloudEventsApi
             var events = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("events", out var wrapped) ? wrapped : root;
             if (events.ValueKind != JsonValueKind.Array)
             {
+                Rejections.Count(context, Rejections.Invalid);
                 await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest,
                     "Validation error: a batch is a JSON array of CloudEvents, or an object with an 'events' array", "events");
                 return;
@@ -154,6 +162,7 @@ public static class CloudEventsApi
             var count = events.GetArrayLength();
             if (count == 0 || count > settings.MaxBatchSize)
             {
+                Rejections.Count(context, Rejections.Invalid, Math.Max(count, 1));
                 await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest,
                     $"Validation error: a batch holds 1 to {settings.MaxBatchSize} events; this one holds {count}", "events");
                 return;
@@ -171,10 +180,11 @@ public static class CloudEventsApi
                 try
                 {
                     var mapped = CloudEventMapper.Map(cloudEvent, time.GetUtcNow(), traceparent, field: "event");
-                    appends.Add((index, mapped, AppendAsync(cluster, mapped, scope, time, context.RequestAborted)));
+                    appends.Add((index, mapped, AppendAsync(context, cluster, mapped, scope, time)));
                 }
                 catch (AuditValidationException e)
                 {
+                    Rejections.Count(context, Rejections.Invalid);
                     errors.Add(new BatchError(index, IdOf(cloudEvent), StatusCodes.Status400BadRequest, e.Message, e.Field));
                 }
 
@@ -209,10 +219,11 @@ public static class CloudEventsApi
 
     /// <summary>Appends a mapped event; a replay of (id, time) counts as accepted, as an idempotent insert would.</summary>
     private static async Task<(int Status, AppendOutcome Outcome)> AppendAsync(
-        IArgusCluster cluster, MappedEvent mapped, Grains.Abstractions.Security.AccessScope scope, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext context, IArgusCluster cluster, MappedEvent mapped, Grains.Abstractions.Security.AccessScope scope, TimeProvider time)
     {
         if (!Security.TenantBinding.TryBind(mapped.Entry, scope, out var bound, out var refusal))
         {
+            Rejections.Count(context, Rejections.Forbidden);
             return (StatusCodes.Status403Forbidden, new AppendOutcome(Guid.Empty, false, refusal));
         }
 
@@ -221,7 +232,10 @@ public static class CloudEventsApi
             ? EntryIds.FromIdempotencyKey(Security.TenantBinding.IdempotencyScope(CloudEventMapper.IdempotencyScope, scope), id.ToString())
             : mapped.EntryId;
         var entry = bound with { Id = derived ?? EntryIds.NewId(time) };
-        var result = await cluster.AppendAsync(entry, cancellationToken);
+        var result = await cluster.AppendAsync(entry, context.RequestAborted);
+
+        // A conflicting repeat of an event id is answered as a duplicate, but nothing new was stored.
+        Rejections.CountOutcome(context, result.Status);
         return result.Status switch
         {
             AppendStatus.Stored => (StatusCodes.Status202Accepted, new AppendOutcome(entry.Id, false, null)),

@@ -6,6 +6,7 @@ using Argus.Gateway.Forwarding;
 using Argus.Gateway.Health;
 using Argus.Gateway.Integrity;
 using Argus.Gateway.Tail;
+using Argus.Gateway.Telemetry;
 using Argus.Gateway.Options;
 using Argus.Gateway.SelfAudit;
 using Argus.Gateway.Security;
@@ -33,6 +34,7 @@ public static class ArgusNode
         configure?.Invoke(builder);
 
         var role = RoleOf(builder.Configuration);
+        var telemetry = TelemetrySetup.Read(builder.Configuration);
         builder.Services.AddSingleton(Forwarding.ForwarderSettings.Read(builder.Configuration));
         builder.Services.AddOptions<GatewayOptions>().Bind(builder.Configuration.GetSection(GatewayOptions.Section));
         builder.Services.ConfigureHttpJsonOptions(json =>
@@ -43,7 +45,7 @@ public static class ArgusNode
         });
         if (role == NodeRole.Gateway)
         {
-            builder.AddArgusClusterClient(configure: null, entriesValidated: true);
+            builder.AddArgusClusterClient(configure: null, entriesValidated: true, client => TelemetrySetup.AddDashboard(client, telemetry));
             // The forwarders' admin API reads their progress through the node's small pool (a gateway has no log pool).
             builder.Services.AddSingleton(sp => new Grains.Storage.ForwarderStore(sp.GetRequiredService<AuthSetup.SecurityDataSource>().Value));
             // The same for checkpoints; a gateway signs one on demand with its own key file, when it is given one.
@@ -52,8 +54,10 @@ public static class ArgusNode
         }
         else
         {
-            builder.AddArgusSilo();
+            builder.AddArgusSilo(silo => TelemetrySetup.AddDashboard(silo, telemetry));
         }
+
+        builder.AddArgusTelemetry(telemetry);
 
         builder.Services.AddOptions<Tail.TailOptions>().Bind(builder.Configuration.GetSection(Tail.TailOptions.Section));
         builder.Services.AddSingleton<Tail.TailHub>();
@@ -81,6 +85,7 @@ public static class ArgusNode
         app.MapTailApi();
         app.MapOperationsApi();
         app.MapArgusProbes();
+        app.MapArgusTelemetry(telemetry);
         app.MapCloudEventsApi();
         app.MapAdminKeysApi();
         app.MapAdminForwardersApi();

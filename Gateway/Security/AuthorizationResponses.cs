@@ -17,6 +17,9 @@ public sealed class AuthorizationResponses(IOptions<Options.GatewayOptions> gate
 {
     public const string Challenge = "Bearer realm=\"argus\", ApiKey header=\"X-API-Key\"";
 
+    /// <summary>The challenge of pages a browser opens (the dashboard): it asks for an API key as the password.</summary>
+    public const string BrowserChallenge = "Basic realm=\"argus\", charset=\"UTF-8\"";
+
     private readonly AuthorizationMiddlewareResultHandler defaults = new();
 
     public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult result)
@@ -57,7 +60,8 @@ public sealed class AuthorizationResponses(IOptions<Options.GatewayOptions> gate
     /// <summary>401: no credential, or one that is not valid, whatever kind it is and whatever was wrong with it.</summary>
     public static Task UnauthorizedAsync(HttpContext context)
     {
-        context.Response.Headers[HeaderNames.WWWAuthenticate] = Challenge;
+        context.Response.Headers[HeaderNames.WWWAuthenticate] =
+            context.GetEndpoint()?.Metadata.GetMetadata<BrowserCredentials>() is null ? Challenge : BrowserChallenge;
         var message = Credentials.Read(context.Request).Kind == Credentials.Kind.None
             ? "authentication required: send an API key (X-API-Key, or Authorization: Bearer) or a bearer token"
             : "invalid credential";
@@ -69,3 +73,6 @@ public sealed class AuthorizationResponses(IOptions<Options.GatewayOptions> gate
             ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString()
             : null;
 }
+
+/// <summary>Marks endpoints a browser opens by itself: a refusal there challenges with Basic, so the browser asks for a key.</summary>
+public sealed class BrowserCredentials;

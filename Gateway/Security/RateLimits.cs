@@ -58,6 +58,11 @@ public static partial class RateLimits
     private static Task RejectAsync(HttpContext context, RateLimitLease lease, RateLimitOptions settings)
     {
         var seconds = RetryAfterSeconds(lease, settings);
+        if (HttpMethods.IsPost(context.Request.Method))
+        {
+            Telemetry.Rejections.Count(context, Telemetry.Rejections.RateLimited);
+        }
+
         LogRejected(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RateLimits)),
             context.User.CredentialName() ?? "(no valid credential)");
         return ApiResponses.ErrorAsync(context, StatusCodes.Status429TooManyRequests,

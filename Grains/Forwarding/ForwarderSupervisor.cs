@@ -12,12 +12,11 @@ namespace Argus.Grains.Forwarding;
 /// <c>argus.forwarder.lag</c> (entries committed and not yet delivered or set aside).
 /// </summary>
 public sealed partial class ForwarderSupervisor(
-    ForwarderCatalog catalog, ForwarderStore store, LocalPartitions partitions, IGrainFactory grains, TimeProvider time, ILogger<ForwarderSupervisor> logger)
+    ForwarderCatalog catalog, ForwarderStore store, LocalPartitions partitions, IGrainFactory grains, TimeProvider time,
+    Telemetry.ArgusMetrics metrics, ILogger<ForwarderSupervisor> logger)
     : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
-
-    private static readonly Meter Meter = new("Argus.Forwarding");
 
     private readonly CancellationTokenSource stopping = new();
     private Dictionary<string, ForwarderProgress> progress = [];
@@ -32,7 +31,7 @@ public sealed partial class ForwarderSupervisor(
     {
         if (catalog.All.Count > 0)
         {
-            Meter.CreateObservableGauge("argus.forwarder.lag", Observe, "{entry}", "Committed entries a forwarder has not delivered yet");
+            metrics.Meter.CreateObservableGauge("argus.forwarder.lag", Observe, "{entry}", "Committed entries a forwarder has not delivered yet");
             loop = Task.Run(() => RunAsync(stopping.Token), CancellationToken.None);
         }
 

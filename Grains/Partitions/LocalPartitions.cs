@@ -14,6 +14,9 @@ public sealed class LocalPartitions : ILocalOwners
     private TaskCompletionSource changed = NewSignal();
     private volatile int partitionCount;
 
+    public LocalPartitions(Telemetry.ArgusMetrics metrics) =>
+        metrics.Meter.CreateObservableGauge("argus.owned.partitions", () => owned.Count, "{partition}", "Partitions whose owner is active on this silo");
+
     /// <summary>The cluster's partition count; 0 until the silo has started.</summary>
     public int PartitionCount => partitionCount;
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Argus.Grains.Abstractions;
 
 namespace Argus.Grains.Partitions;
@@ -10,6 +11,9 @@ internal sealed class PendingAppend(AuditEntry entry, PartitionLog log)
     public AuditEntry Entry => entry;
 
     public PartitionLog Log => log;
+
+    /// <summary>The span of the request that appended it, which the commit storing it links to.</summary>
+    public ActivityContext Caller { get; } = Telemetry.ArgusTracing.CurrentContext();
 
     public Task<AppendResult> Outcome => completion.Task;
 

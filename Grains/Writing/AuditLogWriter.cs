@@ -5,6 +5,7 @@ using Argus.Grains.Abstractions.Streaming;
 using Argus.Grains.Options;
 using Argus.Grains.Partitions;
 using Argus.Grains.Storage;
+using Argus.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -32,6 +33,7 @@ public sealed partial class AuditLogWriter : ILifecycleParticipant<ISiloLifecycl
     private readonly TimeProvider time;
     private readonly ILogger<AuditLogWriter> logger;
     private readonly Streaming.CommittedHeads heads;
+    private readonly ArgusMetrics metrics;
     private readonly CommitBatch rows = new();
     private readonly List<(int Partition, long Seq, PendingAppend Pending)> committed = [];
     private readonly CancellationTokenSource stopping = new();
@@ -39,9 +41,12 @@ public sealed partial class AuditLogWriter : ILifecycleParticipant<ISiloLifecycl
     private int pendingCount;
     private long refusedCount;
 
-    public AuditLogWriter(AuditStore store, IOptions<WriterOptions> options, TimeProvider time, ILogger<AuditLogWriter> logger, Streaming.CommittedHeads heads)
+    public AuditLogWriter(
+        AuditStore store, IOptions<WriterOptions> options, TimeProvider time, ILogger<AuditLogWriter> logger, Streaming.CommittedHeads heads, ArgusMetrics metrics)
     {
         this.heads = heads;
+        this.metrics = metrics;
+        metrics.Meter.CreateObservableGauge("argus.pending.entries", () => PendingEntries, "{entry}", "Entries accepted by this silo and not yet answered");
         this.store = store;
         this.options = options.Value;
         this.time = time;
@@ -96,6 +101,8 @@ public sealed partial class AuditLogWriter : ILifecycleParticipant<ISiloLifecycl
 
     private async Task RunAsync(CancellationToken stoppingToken)
     {
+        // Commits are spans of their own, linked to the requests they answer: never a child of whatever started the silo.
+        System.Diagnostics.Activity.Current = null;
         var batch = new List<PendingAppend>(options.MaxBatchEntries);
         var carried = new List<PartitionLog>();
         var reader = dirty.Reader;
@@ -160,8 +167,14 @@ public sealed partial class AuditLogWriter : ILifecycleParticipant<ISiloLifecycl
 
     private async Task CommitAsync(List<PendingAppend> batch)
     {
+        using var span = ArgusTracing.StartCommit(batch, pending => pending.Caller);
         var work = SetAsideRepeatedIds(batch, out var followers);
         await CommitWithRetriesAsync(work);
+        if (span is not null && batch.Exists(pending => pending.Outcome is { IsCompletedSuccessfully: true, Result.IsSuccess: false }))
+        {
+            span.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "some entries were not stored");
+        }
+
         foreach (var (leader, follower) in followers)
         {
             var outcome = await leader.Outcome;
@@ -344,7 +357,9 @@ public sealed partial class AuditLogWriter : ILifecycleParticipant<ISiloLifecycl
             rows.AddFence(log.Partition, lease.Epoch, lease.LastSeq, last, head);
         }
 
+        var started = time.GetTimestamp();
         await store.CommitAsync(rows, CancellationToken.None);
+        metrics.Committed(rows.Count, time.GetElapsedTime(started));
 
         foreach (var (_, (lease, last, head)) in leases)
         {

@@ -39,7 +39,8 @@ public static class SiloHostingExtensions
     /// <c>Argus:Writer</c>, <c>Argus:Query</c>, <c>Argus:Membership</c>, <c>Argus:Messaging</c>,
     /// <c>Argus:Integrity</c>, <c>Argus:Retention</c>.
     /// </summary>
-    public static IHostApplicationBuilder AddArgusSilo(this IHostApplicationBuilder builder)
+    /// <param name="orleans">More of the silo's configuration (the host's dashboard).</param>
+    public static IHostApplicationBuilder AddArgusSilo(this IHostApplicationBuilder builder, Action<ISiloBuilder>? orleans = null)
     {
         var configuration = builder.Configuration;
         var services = builder.Services;
@@ -59,6 +60,8 @@ public static class SiloHostingExtensions
         services.AddValidatedOptions<RetentionOptions>(configuration.GetSection(RetentionOptions.Section), o => o.Validate());
 
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<Grains.Telemetry.ArgusMetrics>();
         services.AddSingleton(_ => CreateDataSource(connectionString, silo));
         services.AddSingleton<AuditStore>();
         services.AddSingleton<AuditReportStore>();
@@ -96,6 +99,7 @@ public static class SiloHostingExtensions
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ArgusClusterClient>>(),
             entriesValidated: true, sp.GetRequiredService<LocalPartitions>()));
 
+        var configureSilo = orleans;
         builder.UseOrleans(orleans =>
         {
             if (silo.Kubernetes)
@@ -132,6 +136,10 @@ public static class SiloHostingExtensions
                 stream.ConfigurePullingAgent(agent => agent.Configure<IOptions<StreamOptions>>((o, argus) => o.GetQueueMsgsTimerPeriod = argus.Value.PullInterval));
             });
             FailureDetection.Configure(orleans.Services, configuration);
+
+            // A grain call carries its caller's trace, and the silo's spans for it join that trace.
+            orleans.AddActivityPropagation();
+            configureSilo?.Invoke(orleans);
         });
         return builder;
     }

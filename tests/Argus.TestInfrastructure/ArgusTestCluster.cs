@@ -56,9 +56,9 @@ public sealed class ArgusTestCluster : IAsyncDisposable
     }
 
     /// <summary>A gateway-only process in front of the running silos (found through the membership table). The caller disposes it.</summary>
-    public Task<ArgusTestNode> StartGatewayAsync() => ArgusTestNode.StartAsync(
+    public Task<ArgusTestNode> StartGatewayAsync(IDictionary<string, string?>? settings = null) => ArgusTestNode.StartAsync(
         Database.ConnectionString,
-        new Dictionary<string, string?> { ["Argus:Role"] = "Gateway" },
+        new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()) { ["Argus:Role"] = "Gateway" },
         waitForAllPartitions: false);
 
     /// <summary>Graceful: the silo commits what it accepted, hands its partitions over and leaves the cluster.</summary>

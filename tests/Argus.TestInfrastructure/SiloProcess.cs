@@ -54,7 +54,9 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>Starts a node (or, with <c>Argus:Role</c> = <c>Gateway</c> in <paramref name="settings"/>, a gateway) and waits until its HTTP API answers.</summary>
-    public static async Task<SiloProcess> StartAsync(string name, string connectionString, IDictionary<string, string>? settings = null)
+    /// <param name="environment">Environment variables of the process besides the test's own (such as the standard <c>OTEL_*</c>).</param>
+    public static async Task<SiloProcess> StartAsync(
+        string name, string connectionString, IDictionary<string, string>? settings = null, IDictionary<string, string>? environment = null)
     {
         var ports = FreePorts.Take(3);
         var arguments = new Dictionary<string, string>
@@ -79,6 +81,11 @@ public sealed class SiloProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(GatewayAssembly);
+        foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[variable] = value;
+        }
+
         foreach (var (key, value) in arguments)
         {
             start.ArgumentList.Add($"--{key}");
@@ -137,7 +144,10 @@ public sealed class SiloProcess : IAsyncDisposable
 
     private static string GatewayAssembly => GatewayProgram.Assembly;
 
-    private async Task WaitUntilServingAsync(TimeSpan timeout)
+    /// <summary>Waits until <c>/health/ready</c> answers 200: a node owns its partitions, a gateway sees a healthy cluster.</summary>
+    public Task WaitUntilReadyAsync(TimeSpan timeout) => WaitUntilServingAsync(timeout, "/health/ready");
+
+    private async Task WaitUntilServingAsync(TimeSpan timeout, string path = "/version")
     {
         var deadline = DateTime.UtcNow + timeout;
         using var interval = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
@@ -150,7 +160,7 @@ public sealed class SiloProcess : IAsyncDisposable
 
             try
             {
-                using var response = await Client.GetAsync("/version");
+                using var response = await Client.GetAsync(path);
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     return;
@@ -163,7 +173,7 @@ public sealed class SiloProcess : IAsyncDisposable
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"{Name} did not serve HTTP within {timeout}. Its log:\n{Output}");
+                throw new TimeoutException($"{Name} did not answer {path} within {timeout}. Its log:\n{Output}");
             }
 
             await interval.WaitForNextTickAsync();

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Argus.Silo.Tests;
+namespace Argus.TestInfrastructure;
 
 /// <summary>
 /// A lock taken by a statement in a transaction left open, so that the statements a test starts
@@ -35,15 +35,19 @@ public sealed class HeldLock : IAsyncDisposable
         return new HeldLock(dataSource, connection, transaction);
     }
 
-    /// <summary>Waits until <paramref name="count"/> other sessions of this database wait for a lock.</summary>
-    public Task WaitForWaitersAsync(int count) => Eventually.WaitUntilAsync(
+    /// <summary>
+    /// Waits until <paramref name="count"/> other sessions of this database wait for a lock (only
+    /// those of <paramref name="applicationName"/> when given: <c>pg_dump</c>, say).
+    /// </summary>
+    public Task WaitForWaitersAsync(int count, string? applicationName = null) => Eventually.WaitUntilAsync(
         async () =>
         {
             await using var command = dataSource.CreateCommand(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND ($1::text IS NULL OR application_name = $1)");
+            command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = applicationName, DataTypeName = "text" });
             return (long)(await command.ExecuteScalarAsync())! >= count;
         },
-        $"{count} statements waiting behind the held lock",
+        $"{count} statements{(applicationName is null ? "" : " of " + applicationName)} waiting behind the held lock",
         TimeSpan.FromSeconds(10));
 
     public Task CommitAsync() => transaction.CommitAsync();
