@@ -17,11 +17,16 @@ namespace Argus.Gateway.Tail;
 /// the entry's JSON and, as its <c>id</c>, the position just after it; a client that reconnects with
 /// <c>Last-Event-ID</c> (or <c>?from=</c> a position) is sent every matching entry committed since,
 /// once, in commit order per partition, then the live ones. <c>?from=now</c> (the default) starts at
-/// the present.
+/// the present. A process that is stopping ends its streams with an error event, as clients resume
+/// elsewhere: an open stream would otherwise hold the graceful stop until the host's shutdown
+/// timeout, and the silo's own stop would find its time used up.
 /// </summary>
 public static partial class TailApi
 {
     public const string Path = "/api/audit-logs/tail";
+
+    /// <summary>What a client is told when the process it reads from stops.</summary>
+    public const string StoppingMessage = "this node is stopping; reconnect with Last-Event-ID to resume";
 
     private const int ChunkEntries = 500;
 
@@ -42,7 +47,8 @@ public static partial class TailApi
         return app;
     }
 
-    private static async Task TailAsync(HttpContext context, TailHub hub, IArgusCluster cluster, IOptions<TailOptions> options, ILoggerFactory loggers)
+    private static async Task TailAsync(
+        HttpContext context, TailHub hub, IArgusCluster cluster, IOptions<TailOptions> options, IHostApplicationLifetime lifetime, ILoggerFactory loggers)
     {
         if (!AuditQueryParser.TryParseFilters(context.Request.Query, "from", out var query, out var from, out var error))
         {
@@ -76,12 +82,12 @@ public static partial class TailApi
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";
         context.Response.Headers["X-Accel-Buffering"] = "no";
-        var connection = new Connection(context, hub, cluster, query, positions, options.Value, loggers.CreateLogger(typeof(TailApi).FullName!));
+        var connection = new Connection(context, hub, cluster, query, positions, options.Value, lifetime.ApplicationStopping, loggers.CreateLogger(typeof(TailApi).FullName!));
         await connection.RunAsync();
     }
 
     private sealed partial class Connection(
-        HttpContext context, TailHub hub, IArgusCluster cluster, AuditQuery query, long[] positions, TailOptions options, ILogger logger)
+        HttpContext context, TailHub hub, IArgusCluster cluster, AuditQuery query, long[] positions, TailOptions options, CancellationToken stopping, ILogger logger)
     {
         private readonly List<(long Seq, AuditEntry Entry)> kept = [];
         private bool caughtUp;
@@ -89,7 +95,8 @@ public static partial class TailApi
 
         public async Task RunAsync()
         {
-            var aborted = context.RequestAborted;
+            using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+            var aborted = ending.Token;
             await context.Response.Body.FlushAsync(aborted);
             lastWrite = TimeProvider.System.GetTimestamp();
             try
@@ -120,11 +127,18 @@ public static partial class TailApi
             {
                 // The client resumes from the last id it was sent, so ending here loses nothing.
                 await TryWriteErrorAsync("the log cannot be read: " + unavailable.Message + "; reconnect with Last-Event-ID to resume");
+                return;
             }
             catch (SlowClientException slow)
             {
                 LogDropped(slow.Message);
                 await TryWriteErrorAsync(slow.Message);
+                return;
+            }
+
+            if (stopping.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+            {
+                await TryWriteErrorAsync(StoppingMessage);
             }
         }
 

@@ -34,7 +34,8 @@ public static class SiloHostingExtensions
     /// Makes this process an Argus silo: an Orleans silo (membership in Postgres, partition owners
     /// placed by the partition assignment, tuned failure detection) with the storage, the silo's
     /// group-commit writer and the partition balancer, and <see cref="IArgusCluster"/> as calls to
-    /// its grains. Settings: <c>ConnectionStrings:Argus</c>, <c>Argus:Silo</c>, <c>Argus:Cluster</c>,
+    /// its grains; in a Kubernetes pod, on Orleans' Kubernetes hosting (<see cref="KubernetesHosting"/>).
+    /// Settings: <c>ConnectionStrings:Argus</c>, <c>Argus:Silo</c>, <c>Argus:Cluster</c>,
     /// <c>Argus:Writer</c>, <c>Argus:Query</c>, <c>Argus:Membership</c>, <c>Argus:Messaging</c>,
     /// <c>Argus:Integrity</c>, <c>Argus:Retention</c>.
     /// </summary>
@@ -48,7 +49,10 @@ public static class SiloHostingExtensions
         // Read now as well: Orleans' endpoints and ids are fixed while the host is built.
         var silo = ValidatedOptions.Read<Options.SiloOptions>(configuration.GetSection(Options.SiloOptions.Section), o => o.Validate());
         var cluster = ValidatedOptions.Read<ArgusClusterOptions>(configuration.GetSection(ArgusClusterOptions.Section), o => o.Validate());
-        services.AddValidatedOptions<Options.SiloOptions>(configuration.GetSection(Options.SiloOptions.Section), o => o.Validate());
+        var identity = SiloIdentity.Of(silo, configuration);
+        silo.Name = identity.Name;
+        services.AddValidatedOptions<Options.SiloOptions>(configuration.GetSection(Options.SiloOptions.Section), o => o.Validate())
+            .PostConfigure(o => o.Name = identity.Name);
         services.AddValidatedOptions<ArgusClusterOptions>(configuration.GetSection(ArgusClusterOptions.Section), o => o.Validate());
         services.AddValidatedOptions<WriterOptions>(configuration.GetSection(WriterOptions.Section), o => o.Validate());
         services.AddValidatedOptions<QueryOptions>(configuration.GetSection(QueryOptions.Section), o => o.Validate());
@@ -98,16 +102,21 @@ public static class SiloHostingExtensions
         var configureSilo = orleans;
         builder.UseOrleans(orleans =>
         {
+            if (silo.Kubernetes)
+            {
+                // Before Argus's own settings below: Orleans applies them in registration order, so ours decide.
+                orleans.UseKubernetesHosting();
+            }
+
             orleans.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = cluster.ClusterId;
                 o.ServiceId = cluster.ServiceId;
             });
-            orleans.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = silo.Name);
+            orleans.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = identity.Name);
             orleans.Configure<EndpointOptions>(o =>
             {
-                var advertised = IPAddress.Parse(silo.AdvertisedAddress);
-                o.AdvertisedIPAddress = advertised;
+                o.AdvertisedIPAddress = identity.AdvertisedAddress;
                 o.SiloPort = silo.Port;
                 o.GatewayPort = silo.GatewayPort;
                 if (silo.ListenAddress.Length > 0)

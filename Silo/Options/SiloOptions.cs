@@ -14,7 +14,11 @@ public sealed class SiloOptions
     /// <summary>This silo's name in the membership table and logs; unique per process by default.</summary>
     public string Name { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
 
-    /// <summary>The address other silos and clients reach this silo at. Loopback by default: set it on any real network.</summary>
+    /// <summary>
+    /// The address other silos and clients reach this silo at: an IP address, or a host name resolved
+    /// once when the silo starts (a container's own name on a compose network). Loopback by default:
+    /// set it on any real network.
+    /// </summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
     /// <summary>The address to listen on, when it differs from the advertised one (e.g. <c>0.0.0.0</c> in a container); empty: the advertised one.</summary>
@@ -38,6 +42,15 @@ public sealed class SiloOptions
     /// <summary>Connections to Postgres for writes, reads and membership.</summary>
     public int MaxPoolSize { get; set; } = 32;
 
+    /// <summary>
+    /// The silo runs in a Kubernetes pod, on Orleans' Kubernetes hosting: it is named after its pod
+    /// and advertises the pod's IP (<c>POD_NAME</c>, <c>POD_IP</c>, <c>POD_NAMESPACE</c> from the
+    /// downward API; <see cref="Name"/> and <see cref="AdvertisedAddress"/> stay unset), labels its
+    /// pod with the cluster's ids, and declares dead the silos whose pods are gone. Needs a role
+    /// that may get, list, watch and patch the namespace's pods.
+    /// </summary>
+    public bool Kubernetes { get; set; }
+
     public IEnumerable<string> Validate()
     {
         if (string.IsNullOrWhiteSpace(Name))
@@ -45,9 +58,9 @@ public sealed class SiloOptions
             yield return $"{Section}:Name must not be empty.";
         }
 
-        if (!System.Net.IPAddress.TryParse(AdvertisedAddress, out _))
+        if (!System.Net.IPAddress.TryParse(AdvertisedAddress, out _) && Uri.CheckHostName(AdvertisedAddress) != UriHostNameType.Dns)
         {
-            yield return $"{Section}:AdvertisedAddress must be an IP address.";
+            yield return $"{Section}:AdvertisedAddress must be an IP address or a host name.";
         }
 
         if (ListenAddress.Length > 0 && !System.Net.IPAddress.TryParse(ListenAddress, out _))

@@ -124,6 +124,26 @@ public sealed class TailTests(NodeFixture fixture) : IClassFixture<NodeFixture>
     }
 
     [Fact]
+    public async Task A_stopping_node_ends_its_tails_with_the_reason_and_its_stop_does_not_wait_for_them()
+    {
+        await using var database = await TestPostgres.CreateDatabaseAsync();
+        await using var node = await ArgusTestNode.StartAsync(database.ConnectionString);
+        await using var tail = await TailReader.OpenAsync(node.Client);
+        using var cancel = new CancellationTokenSource(Patience);
+        var read = tail.NextAsync(cancel.Token);
+
+        // An open stream used to hold the stop for the host's whole shutdown timeout, leaving the silo's stop no time.
+        var stopped = node.StopAsync();
+        var ended = await read;
+
+        Assert.NotNull(ended);
+        Assert.Equal("error", ended.Event);
+        Assert.Equal(TailApi.StoppingMessage, (string?)ended.Json["error"]);
+        Assert.Null(await tail.NextAsync(cancel.Token));
+        await stopped.WaitAsync(new Microsoft.Extensions.Hosting.HostOptions().ShutdownTimeout / 2);
+    }
+
+    [Fact]
     public void Positions_round_trip_and_anything_else_is_refused()
     {
         long[] seqs = [0, 1, 127, 128, 16_384, long.MaxValue];

@@ -142,24 +142,7 @@ public sealed class SiloProcess : IAsyncDisposable
         process.Dispose();
     }
 
-    /// <summary>The built gateway assembly of the same configuration as the tests (<c>./argus test</c> builds the solution first).</summary>
-    private static string GatewayAssembly
-    {
-        get
-        {
-            var testDirectory = AppContext.BaseDirectory;
-            var configuration = testDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
-            var root = new DirectoryInfo(testDirectory);
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Argus.sln")))
-            {
-                root = root.Parent;
-            }
-
-            var assembly = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Argus.sln not found above " + testDirectory),
-                "Gateway", "bin", configuration, "net10.0", "Argus.Gateway.dll");
-            return File.Exists(assembly) ? assembly : throw new FileNotFoundException("build the solution first", assembly);
-        }
-    }
+    private static string GatewayAssembly => GatewayProgram.Assembly;
 
     /// <summary>Waits until <c>/health/ready</c> answers 200: a node owns its partitions, a gateway sees a healthy cluster.</summary>
     public Task WaitUntilReadyAsync(TimeSpan timeout) => WaitUntilServingAsync(timeout, "/health/ready");
