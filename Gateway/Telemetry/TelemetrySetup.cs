@@ -57,7 +57,7 @@ public static class TelemetrySetup
             .ConfigureResource(resource => resource.AddService(
                 ServiceName,
                 serviceVersion: BuildInfo.Version,
-                serviceInstanceId: configuration["Argus:Silo:Name"] ?? $"{Environment.MachineName}-{Environment.ProcessId}"))
+                serviceInstanceId: InstanceId(configuration)))
             .WithMetrics(metrics =>
             {
                 metrics
@@ -121,6 +121,12 @@ public static class TelemetrySetup
 
         return app;
     }
+
+    /// <summary>The silo's name: the configured one, the pod's in Kubernetes, else the default (host and process).</summary>
+    private static string InstanceId(IConfiguration configuration) =>
+        configuration[$"{Silo.Options.SiloOptions.Section}:Name"]
+        ?? (configuration.GetValue<bool>($"{Silo.Options.SiloOptions.Section}:Kubernetes") ? configuration[Silo.Hosting.KubernetesHosting.PodName] : null)
+        ?? new Silo.Options.SiloOptions().Name;
 
     /// <summary>Probes and scrapes repeat every few seconds and say nothing about requests: they make no spans.</summary>
     private static bool IsOperational(PathString path, TelemetryOptions settings) =>
